@@ -1,0 +1,136 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting Strata reads, in one table: the environment variable, what it does, its default and its
+ * schema. The README's settings table is checked against this list by a test, so the two cannot drift.
+ */
+const home = os.homedir();
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const url = (...schemes: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return schemes.includes(new URL(v).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}`,
+  );
+
+export const settings = {
+  MONGODB_URI: {
+    doc: 'MongoDB connection string. Unset: a local server is started (mongod on PATH, mongodb-memory-server, or FerretDB on PostgreSQL).',
+    schema: url('mongodb', 'mongodb+srv').optional(),
+  },
+  STRATA_DB_NAME: { doc: 'Database name.', default: 'strata', schema: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/) },
+  STRATA_MONGO_SERVER: {
+    doc: 'Which local MongoDB-compatible server to start when MONGODB_URI is unset: auto, mongod, memory-server or ferretdb.',
+    default: 'auto',
+    schema: z.enum(['auto', 'mongod', 'memory-server', 'ferretdb']),
+  },
+  REDIS_URL: {
+    doc: 'Redis connection string. Unset: a local redis-server is started.',
+    schema: url('redis', 'rediss').optional(),
+  },
+  LDAP_URL: {
+    doc: 'LDAP server URLs, comma-separated for failover (ldap:// or ldaps://). Unset: a local demo slapd is started.',
+    schema: z
+      .string()
+      .transform((v) => v.split(',').map((s) => s.trim()))
+      .pipe(z.array(url('ldap', 'ldaps')).min(1))
+      .optional(),
+  },
+  STRATA_LDAP_BIND_DN: { doc: 'Service account DN used to find users.', schema: z.string().min(1).optional() },
+  STRATA_LDAP_BIND_PASSWORD: { doc: 'Service account password.', schema: z.string().min(1).optional() },
+  STRATA_LDAP_USER_BASE: { doc: 'Base DN under which users are searched.', schema: z.string().min(1).optional() },
+  STRATA_LDAP_USER_ATTR: {
+    doc: 'Attribute holding the login name: uid for OpenLDAP, sAMAccountName for Active Directory.',
+    default: 'uid',
+    schema: z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/),
+  },
+  STRATA_LDAP_GROUP_BASE: {
+    doc: 'Base DN for a group search (member=<user DN>); unset: the memberOf attribute is read.',
+    schema: z.string().min(1).optional(),
+  },
+  STRATA_LDAP_STARTTLS: { doc: 'Upgrade ldap:// connections with StartTLS.', default: 'false', schema: bool },
+  STRATA_LDAP_CA_FILE: { doc: 'CA certificate (PEM) trusted for LDAPS and StartTLS.', schema: z.string().optional() },
+  STRATA_LDAP_TIMEOUT_MS: { doc: 'Connect and operation timeout for LDAP.', default: '5000', schema: int(100, 120000) },
+  STRATA_ROLE_BINDINGS: {
+    doc: 'Group-to-role bindings: `groupDN=role[@clusterGroup]` separated by `;` (roles: audit, manage, admin).',
+    schema: z.string().optional(),
+  },
+  STRATA_API_HOST: { doc: 'Address the API listens on.', default: '127.0.0.1', schema: z.string().min(1) },
+  STRATA_API_PORT: { doc: 'Port the API listens on (0 picks a free one).', default: '8080', schema: int(0, 65535) },
+  STRATA_TLS_CERT: {
+    doc: 'PEM certificate file: serve HTTPS when set with STRATA_TLS_KEY.',
+    schema: z.string().optional(),
+  },
+  STRATA_TLS_KEY: { doc: 'PEM private key file for STRATA_TLS_CERT.', schema: z.string().optional() },
+  STRATA_SESSION_IDLE_MINUTES: { doc: 'A session ends after this long unused.', default: '30', schema: int(1, 1440) },
+  STRATA_SESSION_MAX_HOURS: { doc: 'A session ends this long after login.', default: '12', schema: int(1, 168) },
+  STRATA_VAULT_KEY_FILE: {
+    doc: 'Master key file (created on first run, mode 0600). Ignored when STRATA_VAULT_PASSPHRASE is set.',
+    default: path.join(home, '.config', 'strata', 'master.key'),
+    schema: z.string().min(1),
+  },
+  STRATA_VAULT_PASSPHRASE: {
+    doc: 'Derive the master key from this passphrase with Argon2id instead of a key file.',
+    schema: z.string().min(12, 'must be at least 12 characters').optional(),
+  },
+  STRATA_CRAWL_SCHEDULE: {
+    doc: 'Cron expression for crawls (5 or 6 fields).',
+    default: '*/15 * * * *',
+    schema: z.string().regex(/^\S+(\s+\S+){4,5}$/, 'must be a cron expression of 5 or 6 fields'),
+  },
+  STRATA_CRAWL_CONCURRENCY: { doc: 'Clusters crawled at once by one process.', default: '4', schema: int(1, 64) },
+  STRATA_NODE_CONCURRENCY: { doc: 'Concurrent requests per Proxmox node.', default: '4', schema: int(1, 32) },
+  STRATA_CLUSTER_TIMEOUT_MS: {
+    doc: "Time budget of one cluster's crawl.",
+    default: '120000',
+    schema: int(1000, 3600000),
+  },
+  STRATA_DATA_DIR: {
+    doc: 'Where local services keep their state.',
+    default: path.join(home, '.local', 'share', 'strata'),
+    schema: z.string().min(1),
+  },
+  STRATA_CACHE_DIR: {
+    doc: 'Where built tools (FerretDB) and probe outcomes are cached.',
+    default: path.join(home, '.cache', 'strata'),
+    schema: z.string().min(1),
+  },
+  STRATA_LOG_LEVEL: {
+    doc: 'Log level: fatal, error, warn, info, debug, trace or silent.',
+    default: 'info',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  },
+} as const satisfies Record<string, { doc: string; default?: string; schema: z.ZodType }>;
+
+type Settings = typeof settings;
+export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates every setting; a wrong value throws one sentence naming the setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const out: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(settings) as [string, { default?: string; schema: z.ZodType }][]) {
+    const raw = env[name] === '' ? undefined : (env[name] ?? def.default);
+    const parsed = def.schema.safeParse(raw);
+    if (!parsed.success) {
+      const why = parsed.error.issues[0]?.message ?? 'is invalid';
+      throw new ConfigError(`Setting ${name} is invalid (${JSON.stringify(raw)}): ${why}.`);
+    }
+    out[name] = parsed.data;
+  }
+  if (Boolean(out.STRATA_TLS_CERT) !== Boolean(out.STRATA_TLS_KEY)) {
+    throw new ConfigError('Settings STRATA_TLS_CERT and STRATA_TLS_KEY must be set together.');
+  }
+  return out as Config;
+}
