@@ -65,6 +65,16 @@ export const settings = {
   },
   STRATA_API_HOST: { doc: 'Address the API listens on.', default: '127.0.0.1', schema: z.string().min(1) },
   STRATA_API_PORT: { doc: 'Port the API listens on (0 picks a free one).', default: '8080', schema: int(0, 65535) },
+  STRATA_API_CACHE_DOCS: {
+    doc: 'Documents of published snapshots the API keeps in memory (published snapshots never change; 0 turns the cache off).',
+    default: '300000',
+    schema: int(0, 100_000_000),
+  },
+  STRATA_API_SNAPSHOT_REFRESH_MS: {
+    doc: 'How often the API re-reads the list of published snapshots (a new snapshot or a purge shows within this).',
+    default: '2000',
+    schema: int(100, 600_000),
+  },
   STRATA_TLS_CERT: {
     doc: 'PEM certificate file: serve HTTPS when set with STRATA_TLS_KEY.',
     schema: z.string().optional(),
@@ -72,6 +82,39 @@ export const settings = {
   STRATA_TLS_KEY: { doc: 'PEM private key file for STRATA_TLS_CERT.', schema: z.string().optional() },
   STRATA_SESSION_IDLE_MINUTES: { doc: 'A session ends after this long unused.', default: '30', schema: int(1, 1440) },
   STRATA_SESSION_MAX_HOURS: { doc: 'A session ends this long after login.', default: '12', schema: int(1, 168) },
+  STRATA_ROLE_REFRESH_MINUTES: {
+    doc: "How often a session's roles are re-read from LDAP (a user removed from a group loses the role then).",
+    default: '5',
+    schema: int(1, 1440),
+  },
+  STRATA_LOGIN_WINDOW_MINUTES: {
+    doc: 'Window over which failed logins are counted for throttling.',
+    default: '15',
+    schema: int(1, 1440),
+  },
+  STRATA_LOGIN_MAX_FAILURES_USER: {
+    doc: 'Failed logins per user name within the window before further attempts get 429.',
+    default: '5',
+    schema: int(1, 1000),
+  },
+  STRATA_LOGIN_MAX_FAILURES_ADDRESS: {
+    doc: 'Failed logins per source address within the window before further attempts get 429.',
+    default: '20',
+    schema: int(1, 100000),
+  },
+  STRATA_TRUSTED_PROXIES: {
+    doc: 'Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed for the client address.',
+    schema: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.union([z.ipv4(), z.ipv6()])))
+      .optional(),
+  },
   STRATA_VAULT_KEY_FILE: {
     doc: 'Master key file (created on first run, mode 0600). Ignored when STRATA_VAULT_PASSPHRASE is set.',
     default: path.join(home, '.config', 'strata', 'master.key'),
@@ -92,6 +135,36 @@ export const settings = {
     doc: "Time budget of one cluster's crawl.",
     default: '120000',
     schema: int(1000, 3600000),
+  },
+  STRATA_RETENTION: {
+    doc: 'Retention policy the crawler daemon applies on STRATA_PURGE_SCHEDULE, as `strata purge --keep` takes it (e.g. `48h:all,14d:hourly,365d:daily`). Unset: keep everything.',
+    schema: z
+      .string()
+      .regex(
+        /^\s*\d+[smhdwy](\d+[smhdwy])*:(all|hourly|daily|weekly)(\s*,\s*\d+[smhdwy](\d+[smhdwy])*:(all|hourly|daily|weekly))*\s*$/i,
+        'must be tiers like 48h:all,14d:hourly,365d:daily',
+      )
+      .optional(),
+  },
+  STRATA_PURGE_SCHEDULE: {
+    doc: 'Cron expression for applying STRATA_RETENTION (5 or 6 fields).',
+    default: '30 3 * * *',
+    schema: z.string().regex(/^\S+(\s+\S+){4,5}$/, 'must be a cron expression of 5 or 6 fields'),
+  },
+  STRATA_LEASE_MS: {
+    doc: "Lease time of a cluster's crawl in Redis: a crawler that dies is taken over after this long.",
+    default: '30000',
+    schema: int(3000, 600000),
+  },
+  STRATA_AGENT_TIMEOUT_MS: {
+    doc: 'Timeout of one guest-agent call (IP addresses of running VMs).',
+    default: '2000',
+    schema: int(100, 60000),
+  },
+  STRATA_AGENT_REFRESH_PERCENT: {
+    doc: "Share of a cluster's guests whose guest agent is asked for IP addresses per crawl (the others keep the last ones read).",
+    default: '10',
+    schema: int(0, 100),
   },
   STRATA_DATA_DIR: {
     doc: 'Where local services keep their state.',

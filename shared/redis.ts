@@ -10,3 +10,23 @@ export function connectRedis(url: string): Redis {
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
 }
+
+/** Resolves once the client is connected (commands fail fast before that: the offline queue is off). */
+export function redisReady(redis: Redis, timeoutMs = 5000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`Cannot reach Redis (REDIS_URL) within ${timeoutMs} ms.`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+    };
+    redis.on('ready', onReady);
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * Crawl benchmark: `npm run bench:crawl -- --preset large [--latency 25] [--node-concurrency 4]`.
+ *
+ * The simulator runs in a child process (so the peak RSS printed is the crawler's own), with the given
+ * latency and concurrent requests per node. One full crawl into a fresh database, then, in the same run:
+ * - baseline 1: bulk-inserting the same documents into an empty database, nothing else;
+ * - baseline 2: the simulated network lower bound: per cluster, its cluster-wide calls then the busiest
+ *   node's calls, each x latency / concurrency (clusters in parallel), the slowest cluster;
+ * - the calls HyperProxmox's pattern makes for the same estate (serial: per node its guest lists and
+ *   storages, per guest status and config, per storage and node its content) and that at the latency.
+ * prometheus-pve-exporter is not run here (not installed; see README).
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Document } from 'mongodb';
+import type { CrawlSession } from '../../crawler/collect/session.ts';
+import { runCrawl } from '../../crawler/crawl-run.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { connectMongo } from '../../shared/db.ts';
+import { startLocalServices } from '../../shared/local-services/index.ts';
+import { createLogger } from '../../shared/logger.ts';
+import { connectRedis, redisReady } from '../../shared/redis.ts';
+import { addCluster } from '../../shared/registry/index.ts';
+import { BATCH_SIZE, ensureIndexes, INVENTORY } from '../../shared/store/index.ts';
+import { openVault } from '../../shared/vault/index.ts';
+import type { SimEndpoint } from '../../test/simulator/index.ts';
+
+const { values } = parseArgs({
+  options: {
+    preset: { type: 'string', default: 'large' },
+    seed: { type: 'string', default: '42' },
+    latency: { type: 'string', default: '25' },
+    'node-concurrency': { type: 'string', default: '4' },
+    'crawl-concurrency': { type: 'string' },
+  },
+});
+const preset = values.preset as 'tiny' | 'small' | 'medium' | 'large';
+const latencyMs = Number(values.latency);
+const nodeConcurrency = Number(values['node-concurrency']);
+
+interface Ready {
+  type: 'ready';
+  clusters: SimEndpoint[];
+  pbs: SimEndpoint[];
+  summary: { guests: number; nodes: number; hyperCalls: number };
+}
+
+const child = fork(new URL('./simulator-child.ts', import.meta.url).pathname, [JSON.stringify({ preset, seed: Number(values.seed), latencyMs, nodeConcurrency })], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+const ready = await new Promise<Ready>((resolve, reject) => {
+  child.once('message', (m) => resolve(m as Ready));
+  child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+});
+
+const config = loadConfig();
+const services = config.MONGODB_URI && config.REDIS_URL ? undefined : await startLocalServices(config);
+const mongoUri = config.MONGODB_URI ?? services!.mongo.uri;
+const redisUrl = config.REDIS_URL ?? services!.redis.url;
+const dbName = `bench_${Date.now()}`;
+const { client, db } = await connectMongo(mongoUri, dbName);
+const baselineDb = client.db(`${dbName}_baseline`);
+const dir = mkdtempSync(path.join(os.tmpdir(), 'strata-bench-'));
+const vault = await openVault(db, { keyFile: path.join(dir, 'master.key') });
+const redis = connectRedis(redisUrl);
+redis.on('error', () => {});
+await redisReady(redis);
+
+try {
+  await ensureIndexes(db);
+  for (const e of [...ready.clusters, ...ready.pbs]) {
+    await addCluster(db, vault, {
+      name: e.name,
+      kind: e.kind,
+      host: e.host,
+      port: e.port,
+      fingerprint: e.fingerprint,
+      tokenId: e.tokenId,
+      secret: e.tokenSecret,
+    });
+  }
+  const endpoints = ready.clusters.length + ready.pbs.length;
+  const sessions = new Map<string, Map<string, number>>();
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 50);
+  const started = performance.now();
+  const snap = await runCrawl(
+    {
+      db,
+      redis,
+      vault,
+      logger: createLogger('warn', 'bench'),
+      settings: {
+        clusterTimeoutMs: 600_000,
+        nodeConcurrency,
+        crawlConcurrency: Number(values['crawl-concurrency'] ?? endpoints),
+        leaseMs: 60_000,
+        agentTimeoutMs: 2000,
+        agentRefreshPercent: config.STRATA_AGENT_REFRESH_PERCENT,
+      },
+      crawlerId: 'bench',
+      onSession: (name: string, s: CrawlSession) => sessions.set(name, new Map(s.callsByNode)),
+    },
+    { date: Math.floor(Date.now() / 1000), trigger: 'once' },
+  );
+  const wallMs = performance.now() - started;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
+  if (!snap || snap.status !== 'complete') throw new Error(`crawl ended ${snap?.status}: ${JSON.stringify(snap?.clusters.filter((c) => !c.ok).map((c) => c.error))}`);
+
+  const byEndpoint = new Map<string, number>();
+  let calls = 0;
+  for (const c of snap.clusters) {
+    calls += c.calls;
+    for (const [k, v] of Object.entries(c.callsByEndpoint)) byEndpoint.set(k, (byEndpoint.get(k) ?? 0) + v);
+  }
+  const t = snap.totals!;
+  const docsWritten = t.nodes + t.instances + t.disks + t.storages + t.backups + snap.clusters.length;
+
+  // Baseline 1: the same documents, bulk-inserted into an empty database with nothing else going on.
+  const all = new Map<string, Document[]>();
+  for (const name of INVENTORY) all.set(name, await db.collection(name).find({ date: snap.date }, { projection: { _id: 0 } }).toArray());
+  const insertStart = performance.now();
+  for (const [name, docs] of all) {
+    for (let i = 0; i < docs.length; i += BATCH_SIZE) await baselineDb.collection(name).insertMany(docs.slice(i, i + BATCH_SIZE), { ordered: false });
+  }
+  const insertMs = performance.now() - insertStart;
+
+  // Baseline 2: network lower bound with every cluster in parallel.
+  let networkMs = 0;
+  for (const [, perNode] of sessions) {
+    const rounds = (n: number) => Math.ceil(n / nodeConcurrency);
+    const clusterWide = rounds(perNode.get('') ?? 0) * latencyMs;
+    const busiest = Math.max(0, ...[...perNode].filter(([n]) => n !== '').map(([, c]) => rounds(c) * latencyMs));
+    networkMs = Math.max(networkMs, clusterWide + busiest);
+  }
+
+  const f = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const out = [
+    `preset ${preset}: ${ready.clusters.length} PVE clusters, ${ready.summary.nodes} nodes, ${ready.summary.guests} guests, ${ready.pbs.length} PBS; latency ${latencyMs} ms, ${nodeConcurrency} concurrent requests per node`,
+    `crawl wall time            ${f(wallMs)}  (status ${snap.status})`,
+    `Proxmox calls              ${calls}  = ${(calls / ready.summary.guests).toFixed(3)} per guest`,
+    ...[...byEndpoint].sort((a, b) => b[1] - a[1]).map(([k, v]) => `  ${String(v).padStart(7)}  ${k}`),
+    `documents written          ${docsWritten}  (instances ${t.instances}, disks ${t.disks}, backups ${t.backups}, storages ${t.storages}, nodes ${t.nodes})`,
+    `peak RSS (crawler)         ${(peakRss / 1024 / 1024).toFixed(0)} MB`,
+    `baseline: bulk insert      ${f(insertMs)}`,
+    `baseline: network bound    ${f(networkMs)}`,
+    `sum of baselines           ${f(insertMs + networkMs)}  -> crawl is ${(wallMs / (insertMs + networkMs)).toFixed(2)}x (target <= 1.5x)`,
+    `HyperProxmox pattern       ${ready.summary.hyperCalls} calls = ${(ready.summary.hyperCalls / ready.summary.guests).toFixed(2)} per guest, serial at ${latencyMs} ms: ${f(ready.summary.hyperCalls * latencyMs)}`,
+    `database                   ${services?.mongo.describe ?? mongoUri.replace(/\/\/[^@]*@/, '//')}`,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+} finally {
+  await db.dropDatabase().catch(() => {});
+  await baselineDb.dropDatabase().catch(() => {});
+  vault.close();
+  redis.disconnect();
+  await client.close();
+  child.send({ type: 'stop' });
+  await services?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
