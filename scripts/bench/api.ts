@@ -143,7 +143,7 @@ async function main() {
     log(`# bench:api — ${services.mongo.describe}; simulator medium preset; ${CONNECTIONS} connections, ${DURATION_S} s per run`);
     await ensureIndexes(db);
     const keyFile = path.join(dir, 'master.key');
-    const vault = await openVault(db, { keyFile, kdf: 'interactive' } as never);
+    const vault = await openVault(db, { keyFile });
     for (const e of [...sim.clusters, ...sim.pbs]) {
       await addCluster(db, vault, { name: e.name, kind: e.kind, host: e.host, port: e.port, fingerprint: e.fingerprint, tokenId: e.tokenId, secret: e.tokenSecret });
     }

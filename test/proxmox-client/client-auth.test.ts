@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthenticationError, ProxmoxClient } from '../../shared/proxmox/index.ts';
+import { AuthenticationError, PermissionError, type ProxmoxClient } from '../../shared/proxmox/index.ts';
 import { listGuests, passwordClient, type Simulator, startTinySimulator, tokenClient } from './sim-clients.ts';
 
 let sim: Simulator;
@@ -120,5 +120,49 @@ describe('ticket login', () => {
     sim.expireTickets(pbs().name);
     await Promise.all(Array.from({ length: 8 }, () => client.get('/admin/datastore')));
     expect(client.sessionCounts.logins).toBe(2);
+  });
+});
+
+describe('permissions', () => {
+  it('an audit-only token gets PermissionError with the privilege the server names', async () => {
+    const ep = pve();
+    const client = track(
+      tokenClient(ep, { auth: { type: 'token', tokenId: ep.auditTokenId, secret: ep.auditTokenSecret } }),
+    );
+    const guest = (await listGuests(client)).find((g) => g.type === 'qemu' && g.template !== 1)!;
+    const err = (await client
+      .post(['nodes', guest.node, 'qemu', guest.vmid, 'status', 'start'])
+      .catch((e: unknown) => e)) as PermissionError;
+    expect(err).toBeInstanceOf(PermissionError);
+    expect(err.status).toBe(403);
+    expect(err.reason).toContain('VM.PowerMgmt');
+    expect(err.message).toContain(ep.auditTokenId);
+    expect(err.message).not.toContain(ep.auditTokenSecret);
+  });
+
+  it('an audit-only user with a ticket gets PermissionError too (the CSRF check passed)', async () => {
+    const ep = pve();
+    const client = track(
+      passwordClient(ep, { auth: { type: 'password', username: ep.auditUser, password: ep.auditPassword } }),
+    );
+    const guest = (await listGuests(client)).find((g) => g.type === 'qemu' && g.template !== 1)!;
+    const err = await client
+      .put(['nodes', guest.node, 'qemu', guest.vmid, 'config'], { description: 'x' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PermissionError);
+  });
+});
+
+describe('ticket age on the server', () => {
+  it('a ticket the server considers too old (clock moved 2 h) leads to one fresh login', async () => {
+    const client = track(passwordClient(pve()));
+    await client.get('/version');
+    sim.shiftClock(7201, pve().name);
+    try {
+      await client.get('/version');
+      expect(client.sessionCounts.logins).toBe(2);
+    } finally {
+      sim.shiftClock(-7201, pve().name);
+    }
   });
 });

@@ -3,11 +3,18 @@ import {
   ConflictError,
   NotFoundError,
   ParameterError,
-  parseUpid,
   type ProxmoxClient,
+  parseUpid,
   TimeoutError,
 } from '../../shared/proxmox/index.ts';
-import { type GuestRow, listGuests, passwordClient, type Simulator, startTinySimulator, tokenClient } from './sim-clients.ts';
+import {
+  type GuestRow,
+  listGuests,
+  passwordClient,
+  type Simulator,
+  startTinySimulator,
+  tokenClient,
+} from './sim-clients.ts';
 
 let sim: Simulator;
 let client: ProxmoxClient;
@@ -27,9 +34,7 @@ type Row = GuestRow;
 /** A plain (not template, not HA, not locked) qemu guest in the wanted state. */
 async function plainQemu(status: 'running' | 'stopped'): Promise<Row> {
   const rows = (await listGuests(client)) as Row[];
-  const found = rows.find(
-    (g) => g.type === 'qemu' && g.template !== 1 && !g.hastate && !g.lock && g.status === status,
-  );
+  const found = rows.find((g) => g.type === 'qemu' && g.template !== 1 && !g.hastate && !g.lock && g.status === status);
   if (!found) throw new Error(`the tiny estate has no plain ${status} qemu guest`);
   return found;
 }
@@ -44,7 +49,14 @@ describe('tasks', () => {
     expect(result).toMatchObject({ ok: true, exitStatus: 'OK', upid });
     expect(result.status.status).toBe('stopped');
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
-    const current = await client.get<{ status: string }>(['nodes', guest.node, 'qemu', guest.vmid, 'status', 'current']);
+    const current = await client.get<{ status: string }>([
+      'nodes',
+      guest.node,
+      'qemu',
+      guest.vmid,
+      'status',
+      'current',
+    ]);
     expect(current.status).toBe('running');
     // The UPID travelled percent-encoded as one path segment.
     expect(client.stats().byEndpoint['GET /nodes/{node}/tasks/{upid}/status']).toBeGreaterThan(0);
@@ -61,7 +73,9 @@ describe('tasks', () => {
   it('throws TimeoutError when the task does not stop in time', async () => {
     const guest = await plainQemu('running');
     const upid = await client.post<string>(['nodes', guest.node, 'qemu', guest.vmid, 'status', 'reboot']);
-    const err = (await client.waitForTask(upid, { timeoutMs: 30, pollMs: 10 }).catch((e: unknown) => e)) as TimeoutError;
+    const err = (await client
+      .waitForTask(upid, { timeoutMs: 30, pollMs: 10 })
+      .catch((e: unknown) => e)) as TimeoutError;
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err.phase).toBe('task');
     expect(err.message).toContain(upid);
@@ -96,7 +110,9 @@ describe('reads and writes', () => {
     expect(full.length).toBe(plain.length);
     const keys = (rows: Array<Record<string, unknown>>) => new Set(rows.flatMap((r) => Object.keys(r)));
     expect(keys(full).size).toBeGreaterThan(keys(plain).size);
-    const err = (await client.get(['nodes', node, 'qemu'], { full: 'true' }).catch((e: unknown) => e)) as ParameterError;
+    const err = (await client
+      .get(['nodes', node, 'qemu'], { full: 'true' })
+      .catch((e: unknown) => e)) as ParameterError;
     expect(err).toBeInstanceOf(ParameterError);
     expect(err.errors).toHaveProperty('full');
   });
@@ -129,7 +145,9 @@ describe('reads and writes', () => {
     expect(err.reason).toMatch(/does not exist|no such/i);
     const pbs = tokenClient(sim.pbs[0]!, { retries: 0 });
     try {
-      const missing = (await pbs.get(['admin', 'datastore', 'no-such-store', 'snapshots']).catch((e: unknown) => e)) as NotFoundError;
+      const missing = (await pbs
+        .get(['admin', 'datastore', 'no-such-store', 'snapshots'])
+        .catch((e: unknown) => e)) as NotFoundError;
       expect(missing).toBeInstanceOf(NotFoundError);
       expect(missing.message).toContain('no-such-store');
     } finally {

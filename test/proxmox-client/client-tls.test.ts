@@ -143,7 +143,9 @@ describe('a changed certificate', () => {
     expect(err).toBeInstanceOf(TlsPinMismatchError);
     expect(err.expected).toBe(before);
     expect(err.actual).toBe(after);
-    expect(err.message).toMatch(new RegExp(`has changed: expected fingerprint ${before} but the server presented ${after}`));
+    expect(err.message).toMatch(
+      new RegExp(`has changed: expected fingerprint ${before} but the server presented ${after}`),
+    );
     expect((await fetchFingerprint(ep.host, ep.port)).fingerprint).toBe(after);
     const repinned = track(tokenClient(ep, { fingerprint: after }));
     expect(await repinned.get('/version')).toBeTruthy();

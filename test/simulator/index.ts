@@ -84,6 +84,8 @@ export interface Simulator {
   resetCounts(): void;
   /** Time moves on (one hour per step): guests created, deleted, migrated, resized; backups made and pruned. */
   advance(steps?: number): void;
+  /** Every 'METHOD /template' a cluster or PBS serves. */
+  routes(cluster: string): string[];
   /** Current in-use and queued request slots per node (for concurrency tests). */
   load(cluster: string): Record<string, { active: number; queued: number }>;
   stop(): Promise<void>;
@@ -325,6 +327,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       for (const r of running.values()) r.core.counts.clear();
     },
     advance,
+    routes: (name) => [...(pick(name)[0]?.core.router.keys ?? [])],
     load: (name) => {
       const [r] = pick(name);
       const out: Record<string, { active: number; queued: number }> = {};

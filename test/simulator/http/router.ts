@@ -15,6 +15,8 @@ const newNode = <T>(): TrieNode<T> => ({ literal: new Map(), methods: new Map() 
 
 export class Router<T> {
   private readonly root: TrieNode<T> = newNode();
+  /** Every registered 'METHOD /template'. */
+  readonly keys: string[] = [];
 
   add(method: string, template: string, route: T): void {
     let node = this.root;
@@ -34,6 +36,7 @@ export class Router<T> {
       }
     }
     node.methods.set(method, { route, template });
+    this.keys.push(`${method} ${template}`);
   }
 
   /** The route for a method and (decoded-per-segment) path, or undefined (the caller answers 501/404). */

@@ -23,9 +23,7 @@ export interface PveView {
   state: ClusterState;
   offline(node: string): boolean;
   /** PBS behind a pbs-type storage (undefined when that PBS is not simulated). */
-  pbsFor(
-    storage: StorageTruth,
-  ):
+  pbsFor(storage: StorageTruth):
     | {
         truth: PbsTruth;
         datastore: DatastoreTruth;
