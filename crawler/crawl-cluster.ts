@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Db } from 'mongodb';
 import type { Logger } from '../shared/logger.ts';
 import { ProxmoxClient, ProxmoxError } from '../shared/proxmox/index.ts';
@@ -88,6 +89,8 @@ export async function crawlCluster(deps: ClusterCrawlDeps, job: ClusterRun): Pro
     deps.settings.clusterTimeoutMs,
   );
   const signal = job.leaseSignal ? AbortSignal.any([budget.signal, job.leaseSignal]) : budget.signal;
+  // Every call in flight listens on it (hundreds at once on a big cluster).
+  setMaxListeners(0, signal);
   const base = {
     name: entry.name,
     kind: entry.kind,
@@ -117,6 +120,7 @@ export async function crawlCluster(deps: ClusterCrawlDeps, job: ClusterRun): Pro
     };
     // The abort wins even when a call ignores the signal.
     const docs = await raceAbort(collect(), signal);
+    const collectedAt = Date.now();
     const counts = countDocuments(docs);
     const rollup = entry.kind === 'pve' ? rollupDocuments(docs) : undefined;
     // A crawler that died while holding this cluster may have left documents for this date.
@@ -143,7 +147,13 @@ export async function crawlCluster(deps: ClusterCrawlDeps, job: ClusterRun): Pro
       finishedAt: new Date(),
     };
     logger.info(
-      { durationMs: outcome.durationMs, calls: outcome.calls, instances: counts.instances },
+      {
+        durationMs: outcome.durationMs,
+        collectMs: collectedAt - started,
+        writeMs: Date.now() - collectedAt,
+        calls: outcome.calls,
+        instances: counts.instances,
+      },
       'cluster crawled',
     );
     return outcome;

@@ -166,7 +166,9 @@ async function finalizeOverdue(deps: CrawlerDeps, snap: SnapshotDoc): Promise<vo
 export async function runCrawl(deps: CrawlerDeps, opts: RunOptions): Promise<SnapshotDoc | null> {
   const { db, logger } = deps;
   const log = logger.child({ date: opts.date });
+  const t0 = Date.now();
   await cleanupLeftovers(db);
+  const cleanupMs = Date.now() - t0;
   const entries = new Map((await listEntries(db, { enabledOnly: true })).map((e) => [e.name, e]));
   const existing = await getSnapshot(db, opts.date);
   if (!existing && entries.size === 0) {
@@ -182,7 +184,7 @@ export async function runCrawl(deps: CrawlerDeps, opts: RunOptions): Promise<Sna
       deadline: new Date(Date.now() + snapshotBudgetMs(entries.size, deps.settings)),
     }));
   if (snap.status !== 'running') return snap;
-  log.info({ clusters: snap.expected.length, crawler: deps.crawlerId }, 'crawl started');
+  log.info({ clusters: snap.expected.length, crawler: deps.crawlerId, cleanupMs }, 'crawl started');
 
   const previous = new PreviousState(db);
   const limit = pLimit(deps.settings.crawlConcurrency);
@@ -196,7 +198,10 @@ export async function runCrawl(deps: CrawlerDeps, opts: RunOptions): Promise<Sna
         limit(async () => {
           if (opts.only && !opts.only.includes(name)) return 'busy' as const;
           const r = await attemptCluster(deps, previous, snap.date, name, entries);
-          if (r === 'done') await tryPublish(db, snap.date);
+          if (r === 'done') {
+            const p0 = Date.now();
+            if (await tryPublish(db, snap.date)) log.info({ publishMs: Date.now() - p0 }, 'published');
+          }
           return r;
         }),
       ),

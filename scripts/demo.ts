@@ -53,7 +53,7 @@ runMain(async () => {
       STRATA_VAULT_KEY_FILE: process.env.STRATA_VAULT_KEY_FILE ?? path.join(state, 'master.key'),
       ...(values.port ? { STRATA_API_PORT: values.port } : {}),
     });
-    const sim = await startSimulator({ preset: values.preset as Preset, autoAdvance: true, unauthorizedDelayMs: 500 });
+    const sim = await startSimulator({ preset: values.preset as Preset, unauthorizedDelayMs: 500 });
     cleanups.push(() => sim.stop());
 
     const crawlerRt = await openCrawlerRuntime(config, logger);
@@ -73,8 +73,22 @@ runMain(async () => {
     // A short history, an hour apart, so dates, history and comparisons have something to show at once.
     const now = Math.floor(Date.now() / 1000);
     for (let step = HISTORY_STEPS; step >= 0; step--) {
+      if (step < HISTORY_STEPS) sim.advance();
       await runCrawl(crawlerRt, { date: now - step * 3600, trigger: 'once', noWait: true });
     }
+    // The estate moves on once a minute, half-way between the crawler's minutes, so never during a crawl.
+    let mover: NodeJS.Timeout | undefined;
+    const start = setTimeout(
+      () => {
+        sim.advance();
+        mover = setInterval(() => sim.advance(), 60_000);
+      },
+      90_000 - (Date.now() % 60_000),
+    );
+    cleanups.push(() => {
+      clearTimeout(start);
+      clearInterval(mover);
+    });
     const crawler = await startCrawler(crawlerRt, config);
     cleanups.push(() => crawler.stop());
 

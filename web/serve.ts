@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Context, Hono } from 'hono';
-import { declareRoute } from '../api/routing.ts';
+import { declaredRoutes, declareRoute } from '../api/routing.ts';
 
 /**
  * Serves the built console (web/dist) from the API process:
@@ -92,7 +92,7 @@ export function consoleHandler(opts: ConsoleOptions = {}) {
     });
     if (entry.gzip) headers.set('Vary', 'Accept-Encoding');
     const inm = c.req.header('if-none-match');
-    if (inm && inm.split(',').some((t) => t.trim() === entry.etag)) return new Response(null, { status: 304, headers });
+    if (inm?.split(',').some((t) => t.trim() === entry.etag)) return new Response(null, { status: 304, headers });
     const useGzip = entry.gzip !== null && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
     const body = useGzip ? entry.gzip! : entry.body;
     if (useGzip) headers.set('Content-Encoding', 'gzip');
@@ -136,6 +136,8 @@ export function consoleHandler(opts: ConsoleOptions = {}) {
  */
 // biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its env
 export function serveConsole(app: Hono<any, any, any>, opts: ConsoleOptions = {}): void {
+  // Mounting twice (createApp and a test) would only add a dead route; keep the first.
+  if (declaredRoutes(app).some((r) => r.honoPath === '*' && r.method === 'GET')) return;
   const handler = consoleHandler(opts);
   app.get('*', (c) => handler(c));
   declareRoute(app, {

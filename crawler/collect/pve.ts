@@ -140,7 +140,7 @@ export async function collectPve(s: CrawlSession, o: PveCollectOptions): Promise
         const answer = await s.tryGet<unknown>(
           `agent of ${g.vmid}`,
           ['nodes', g.node, 'qemu', g.vmid, 'agent', 'network-get-interfaces'],
-          { node: g.node, agent: true, quiet: true, signal: AbortSignal.timeout(o.agentTimeoutMs) },
+          { node: g.node, agent: true, quiet: true, timeoutMs: o.agentTimeoutMs },
         );
         if (answer !== undefined) agentIps.set(g.vmid, { ips: agentAddresses(answer), at: now() });
       }

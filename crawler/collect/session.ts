@@ -1,6 +1,17 @@
+import { setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from '../../shared/logger.ts';
 import type { ApiPath, CallStatsSnapshot, Params, ProxmoxClient } from '../../shared/proxmox/index.ts';
+
+export interface CallOpts {
+  /** The node that serves the call: calls are bounded per node. */
+  node?: string;
+  query?: Params;
+  /** Abort the call after this long from when it is sent. */
+  timeoutMs?: number;
+  /** Use the client without retries (guest-agent calls). */
+  agent?: boolean;
+}
 
 /**
  * One cluster's calls during a crawl: every call carries the crawl's abort signal (time budget, lost
@@ -38,6 +49,7 @@ export class CrawlSession {
   ): Promise<T> {
     const client = opts.agent ? this.agentClient : this.client;
     const signal = opts.signal ? AbortSignal.any([this.signal, opts.signal]) : this.signal;
+    if (signal !== this.signal) setMaxListeners(0, signal);
     const run = () => {
       signal.throwIfAborted();
       const key = opts.node ?? '';
@@ -49,11 +61,7 @@ export class CrawlSession {
   }
 
   /** Like get, but a failure is a warning and yields undefined (the crawl goes on without this piece). */
-  async tryGet<T>(
-    what: string,
-    path: ApiPath,
-    opts: { node?: string; query?: Params; signal?: AbortSignal; agent?: boolean; quiet?: boolean } = {},
-  ): Promise<T | undefined> {
+  async tryGet<T>(what: string, path: ApiPath, opts: CallOpts & { quiet?: boolean } = {}): Promise<T | undefined> {
     try {
       return await this.get<T>(path, opts);
     } catch (e) {

@@ -29,8 +29,8 @@ import { connectRedis } from '../../shared/redis.ts';
 import { addCluster } from '../../shared/registry/index.ts';
 import { ensureIndexes } from '../../shared/store/index.ts';
 import { openVault } from '../../shared/vault/index.ts';
-import { startSimulator } from '../../test/simulator/index.ts';
 import { copySnapshot } from '../../test/data-api/seed.ts';
+import { startSimulator } from '../../test/simulator/index.ts';
 
 const CONNECTIONS = 32;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
@@ -38,7 +38,8 @@ const SNAPSHOTS = 100;
 const STEP = 900;
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 
 interface Figures {
@@ -58,7 +59,12 @@ function figures(latencies: number[], seconds: number, errors: number): Figures 
 async function loadApi(base: string, pathAndQuery: string, auth: string): Promise<Figures> {
   const latencies: number[] = [];
   let errors = 0;
-  const inst = autocannon({ url: base + pathAndQuery, connections: CONNECTIONS, duration: DURATION_S, headers: { authorization: auth } });
+  const inst = autocannon({
+    url: base + pathAndQuery,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    headers: { authorization: auth },
+  });
   inst.on('response', (_c, status, _b, t) => {
     if (status !== 200) errors++;
     latencies.push(t);
@@ -117,13 +123,17 @@ async function dumpMemory(base: string, auth: string, pid: number, date: number)
 
 /** A published snapshot at `date` holding `copies` renamed copies of the guests of `from` (instances only). */
 async function syntheticEstate(db: Db, from: number, date: number, copies: number, perCopy?: number) {
-  const guests = await db.collection('instances').find({ date: from }, { projection: { _id: 0 } }).toArray();
+  const guests = await db
+    .collection('instances')
+    .find({ date: from }, { projection: { _id: 0 } })
+    .toArray();
   const unit = perCopy ? guests.slice(0, perCopy) : guests;
   const snap = await db.collection('snapshots').findOne({ date: from }, { projection: { _id: 0 } });
   const clusters: Doc[] = [];
   for (let k = 0; k < copies; k++) {
     const docs = unit.map((g) => ({ ...g, date, cluster: `x${k}-${String(g.cluster)}`, uid: `${String(g.uid)}-${k}` }));
-    for (let i = 0; i < docs.length; i += 2000) await db.collection('instances').insertMany(docs.slice(i, i + 2000), { ordered: false });
+    for (let i = 0; i < docs.length; i += 2000)
+      await db.collection('instances').insertMany(docs.slice(i, i + 2000), { ordered: false });
     for (const c of (snap?.clusters as Doc[]) ?? []) clusters.push({ ...c, name: `x${k}-${String(c.name)}` });
   }
   await db.collection('snapshots').insertOne({ ...snap, date, clusters, expected: clusters.map((c) => c.name) });
@@ -140,19 +150,36 @@ async function main() {
   const sim = await startSimulator({ preset: 'medium', seed: 42 });
   let child: ReturnType<typeof spawn> | undefined;
   try {
-    log(`# bench:api — ${services.mongo.describe}; simulator medium preset; ${CONNECTIONS} connections, ${DURATION_S} s per run`);
+    log(
+      `# bench:api — ${services.mongo.describe}; simulator medium preset; ${CONNECTIONS} connections, ${DURATION_S} s per run`,
+    );
     await ensureIndexes(db);
     const keyFile = path.join(dir, 'master.key');
     const vault = await openVault(db, { keyFile });
     for (const e of [...sim.clusters, ...sim.pbs]) {
-      await addCluster(db, vault, { name: e.name, kind: e.kind, host: e.host, port: e.port, fingerprint: e.fingerprint, tokenId: e.tokenId, secret: e.tokenSecret });
+      await addCluster(db, vault, {
+        name: e.name,
+        kind: e.kind,
+        host: e.host,
+        port: e.port,
+        fingerprint: e.fingerprint,
+        tokenId: e.tokenId,
+        secret: e.tokenSecret,
+      });
     }
     const deps = {
       db,
       redis,
       vault,
       logger: createLogger('error'),
-      settings: { clusterTimeoutMs: 120_000, nodeConcurrency: 4, crawlConcurrency: 4, leaseMs: 10_000, agentTimeoutMs: 2000, agentRefreshPercent: 100 },
+      settings: {
+        clusterTimeoutMs: 120_000,
+        nodeConcurrency: 4,
+        crawlConcurrency: 4,
+        leaseMs: 10_000,
+        agentTimeoutMs: 2000,
+        agentRefreshPercent: 100,
+      },
       crawlerId: 'bench',
     };
     const last = Math.floor(Date.now() / 1000 / STEP) * STEP;
@@ -161,10 +188,18 @@ async function main() {
     await runCrawl(deps, { date: d1, trigger: 'once' });
     await runCrawl(deps, { date: last, trigger: 'once' });
     const crawlMs = performance.now() - t;
-    const perSnap = (await Promise.all(['instances', 'disks', 'storages', 'backups', 'nodes', 'clusters'].map((c) => db.collection(c).countDocuments({ date: last })))).reduce((a, b) => a + b, 0);
+    const perSnap = (
+      await Promise.all(
+        ['instances', 'disks', 'storages', 'backups', 'nodes', 'clusters'].map((c) =>
+          db.collection(c).countDocuments({ date: last }),
+        ),
+      )
+    ).reduce((a, b) => a + b, 0);
     t = performance.now();
     for (let k = 2; k < SNAPSHOTS; k++) await copySnapshot(db, k % 2 ? d1 : last, last - k * STEP);
-    log(`store: 2 crawls in ${(crawlMs / 1000).toFixed(1)} s; ${SNAPSHOTS - 2} copies (${perSnap} documents each) in ${((performance.now() - t) / 1000).toFixed(1)} s; ${SNAPSHOTS} published snapshots`);
+    log(
+      `store: 2 crawls in ${(crawlMs / 1000).toFixed(1)} s; ${SNAPSHOTS - 2} copies (${perSnap} documents each) in ${((performance.now() - t) / 1000).toFixed(1)} s; ${SNAPSHOTS} published snapshots`,
+    );
 
     // Synthetic estates for the dump, at dates older than every snapshot.
     const sizes: [string, number, number, number?][] = [
@@ -176,10 +211,23 @@ async function main() {
     const estateSizes: number[] = [];
     for (const [, date, copies, per] of sizes) estateSizes.push(await syntheticEstate(db, last, date, copies, per));
 
-    const { secret } = await createToken(db, { name: 'bench', role: 'admin', group: null, expiresAt: new Date(Date.now() + 86_400_000), createdBy: 'bench' });
+    const { secret } = await createToken(db, {
+      name: 'bench',
+      role: 'admin',
+      group: null,
+      expiresAt: new Date(Date.now() + 86_400_000),
+      createdBy: 'bench',
+    });
     const auth = `Bearer ${secret}`;
     child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'api-server.ts')], {
-      env: { ...process.env, ...services.env, MONGODB_URI: services.mongo.uri, REDIS_URL: services.redis.url, STRATA_DB_NAME: dbName, LDAP_URL: '' },
+      env: {
+        ...process.env,
+        ...services.env,
+        MONGODB_URI: services.mongo.uri,
+        REDIS_URL: services.redis.url,
+        STRATA_DB_NAME: dbName,
+        LDAP_URL: '',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const port = await new Promise<number>((resolve, reject) => {
@@ -199,19 +247,34 @@ async function main() {
     const search = `name:${word} status:running`;
     const readable = { status: { $in: ['complete', 'partial'] } };
     const lastDate = async () =>
-      (await db.collection('snapshots').find(readable, { projection: { _id: 0, date: 1 } }).sort({ date: -1 }).limit(1).toArray())[0]?.date as number;
+      (
+        await db
+          .collection('snapshots')
+          .find(readable, { projection: { _id: 0, date: 1 } })
+          .sort({ date: -1 })
+          .limit(1)
+          .toArray()
+      )[0]?.date as number;
 
     const scenarios: { name: string; path: string; driver: () => Promise<unknown> }[] = [
       { name: 'dates/last', path: '/api/v1/static/dates/last', driver: lastDate },
       {
         name: `instances of ${cluster} at last`,
         path: `/api/v1/static/instances/last/${cluster}`,
-        driver: async () => db.collection('instances').find({ date: await lastDate(), cluster }).toArray(),
+        driver: async () =>
+          db
+            .collection('instances')
+            .find({ date: await lastDate(), cluster })
+            .toArray(),
       },
       {
         name: `history of one guest (${SNAPSHOTS} snapshots)`,
         path: `/api/v1/guests/${uid}/history`,
-        driver: async () => Promise.all([db.collection('instances').find({ uid }).toArray(), db.collection('disks').find({ uid }).toArray()]),
+        driver: async () =>
+          Promise.all([
+            db.collection('instances').find({ uid }).toArray(),
+            db.collection('disks').find({ uid }).toArray(),
+          ]),
       },
       {
         name: `search "${search}"`,
@@ -229,7 +292,9 @@ async function main() {
         driver: async () => {
           const side = async (date: number) => {
             const [instances, disks, storages, backups] = await Promise.all(
-              ['instances', 'disks', 'storages', 'backups'].map((c) => db.collection(c).find({ date }).toArray() as Promise<Doc[]>),
+              ['instances', 'disks', 'storages', 'backups'].map(
+                (c) => db.collection(c).find({ date }).toArray() as Promise<Doc[]>,
+              ),
             );
             return { instances: instances!, disks: disks!, storages: storages!, backups: backups! };
           };
@@ -239,7 +304,9 @@ async function main() {
     ];
 
     log('');
-    log('| query | API p50 | API p95 | API p99 | API req/s | first (cold) | driver p50 | driver p95 | driver p99 | driver req/s | API/driver p50 |');
+    log(
+      '| query | API p50 | API p95 | API p99 | API req/s | first (cold) | driver p50 | driver p95 | driver p99 | driver req/s | API/driver p50 |',
+    );
     log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const s of scenarios) {
       const c0 = performance.now();
@@ -255,12 +322,16 @@ async function main() {
     }
 
     log('');
-    log('| whole-estate dump (instances NDJSON) | documents | MB sent | time | API RSS before | RSS peak | RSS delta |');
+    log(
+      '| whole-estate dump (instances NDJSON) | documents | MB sent | time | API RSS before | RSS peak | RSS delta |',
+    );
     log('| --- | --- | --- | --- | --- | --- | --- |');
     for (const [i, [label, date]] of sizes.entries()) {
       const r = await dumpMemory(base, auth, child.pid!, date);
       const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
-      log(`| ${label} | ${r.lines} (of ${estateSizes[i]}) | ${(r.bytes / 1048576).toFixed(1)} | ${(r.ms / 1000).toFixed(2)} s | ${mb(r.before)} | ${mb(r.peak)} | ${mb(r.delta)} |`);
+      log(
+        `| ${label} | ${r.lines} (of ${estateSizes[i]}) | ${(r.bytes / 1048576).toFixed(1)} | ${(r.ms / 1000).toFixed(2)} s | ${mb(r.before)} | ${mb(r.peak)} | ${mb(r.delta)} |`,
+      );
     }
   } finally {
     child?.kill('SIGTERM');

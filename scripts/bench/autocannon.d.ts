@@ -24,7 +24,10 @@ declare module 'autocannon' {
     duration: number;
   }
   interface Instance extends Promise<Result> {
-    on(event: 'response', fn: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): void;
+    on(
+      event: 'response',
+      fn: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
+    ): void;
   }
   function autocannon(opts: Options): Instance;
   export default autocannon;

@@ -11,7 +11,7 @@
  * prometheus-pve-exporter is not run here (not installed; see README).
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -89,13 +89,27 @@ try {
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 50);
+  const simCpu = () =>
+    new Promise<number>((resolve) => {
+      child.once('message', (m: { cpu: NodeJS.CpuUsage }) => resolve((m.cpu.user + m.cpu.system) / 1000));
+      child.send({ type: 'cpu' });
+    });
+  const machineBusyMs = () => {
+    const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n');
+    const f = cpu!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    return ((f.reduce((a, b) => a + b, 0) - idle) * 1000) / 100;
+  };
+  const simCpuBefore = await simCpu();
+  const busyBefore = machineBusyMs();
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const snap = await runCrawl(
     {
       db,
       redis,
       vault,
-      logger: createLogger('warn', 'bench'),
+      logger: createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn', 'bench'),
       settings: {
         clusterTimeoutMs: 600_000,
         nodeConcurrency,
@@ -110,6 +124,10 @@ try {
     { date: Math.floor(Date.now() / 1000), trigger: 'once' },
   );
   const wallMs = performance.now() - started;
+  const crawlerCpu = process.cpuUsage(cpuBefore);
+  const crawlerCpuMs = (crawlerCpu.user + crawlerCpu.system) / 1000;
+  const simCpuMs = (await simCpu()) - simCpuBefore;
+  const busyMs = machineBusyMs() - busyBefore;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
   if (!snap || snap.status !== 'complete') throw new Error(`crawl ended ${snap?.status}: ${JSON.stringify(snap?.clusters.filter((c) => !c.ok).map((c) => c.error))}`);
@@ -149,6 +167,7 @@ try {
     ...[...byEndpoint].sort((a, b) => b[1] - a[1]).map(([k, v]) => `  ${String(v).padStart(7)}  ${k}`),
     `documents written          ${docsWritten}  (instances ${t.instances}, disks ${t.disks}, backups ${t.backups}, storages ${t.storages}, nodes ${t.nodes})`,
     `peak RSS (crawler)         ${(peakRss / 1024 / 1024).toFixed(0)} MB`,
+    `CPU during the crawl       crawler ${f(crawlerCpuMs)}, simulator ${f(simCpuMs)}, database and rest ${f(busyMs - crawlerCpuMs - simCpuMs)} (machine: ${os.cpus().length} cores)`,
     `baseline: bulk insert      ${f(insertMs)}`,
     `baseline: network bound    ${f(networkMs)}`,
     `sum of baselines           ${f(insertMs + networkMs)}  -> crawl is ${(wallMs / (insertMs + networkMs)).toFixed(2)}x (target <= 1.5x)`,

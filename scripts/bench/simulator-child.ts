@@ -42,5 +42,6 @@ const stop = () => {
 };
 process.on('message', (m: { type: string }) => {
   if (m.type === 'stop') stop();
+  if (m.type === 'cpu') process.send?.({ type: 'cpu', cpu: process.cpuUsage() });
 });
 process.on('disconnect', stop);

@@ -273,7 +273,19 @@ export class ProxmoxClient {
           'proxmox call failed, retrying',
         );
         this.#stats.recordRetry();
-        await sleep(delay, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+        try {
+          await sleep(delay, undefined, options.signal ? { signal: options.signal } : {});
+        } catch (abort) {
+          throw new ProxmoxError(
+            'ABORTED',
+            `The call ${method} ${apiPath} was cancelled by the caller while waiting to retry.`,
+            {
+              ...(error.host ? { host: error.host } : {}),
+              endpoint: `${method} ${apiPath}`,
+              cause: abort,
+            },
+          );
+        }
       }
     }
   }
@@ -413,6 +425,12 @@ export class ProxmoxClient {
       let status: number;
       let reason: string;
       let text: string;
+      // undici's own headers timeout runs on a coarse timer (it may fire up to a second late), so the
+      // headers deadline is also enforced here, precisely; undici's stays as the backstop.
+      const deadline = new AbortController();
+      const headersDeadline = new Error('headers deadline');
+      const timer = setTimeout(() => deadline.abort(headersDeadline), this.#timeouts.headersMs);
+      const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
       try {
         const response = await request(url, {
           method,
@@ -421,13 +439,32 @@ export class ProxmoxClient {
           dispatcher: this.#agent,
           headersTimeout: this.#timeouts.headersMs,
           bodyTimeout: this.#timeouts.bodyMs,
-          ...(options.signal ? { signal: options.signal } : {}),
+          signal,
         });
+        clearTimeout(timer);
         status = response.statusCode;
         reason = response.statusText;
         text = await response.body.text();
       } catch (err) {
-        throw fail(errorFromTransport(ctx, err, this.#timeouts));
+        if (options.signal?.aborted) {
+          throw fail(
+            new ProxmoxError(
+              'ABORTED',
+              `The call ${method} ${path} to ${PRODUCT_NAME[this.kind]} at ${target.label} was cancelled by the caller.`,
+              {
+                endpoint: `${method} ${path}`,
+                host: target.label,
+                cause: err,
+              },
+            ),
+          );
+        }
+        const cause = deadline.signal.aborted
+          ? Object.assign(new Error('headers timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' })
+          : err;
+        throw fail(errorFromTransport(ctx, cause, this.#timeouts));
+      } finally {
+        clearTimeout(timer);
       }
       if (status < 200 || status > 299) throw fail(errorFromResponse(ctx, status, reason, text));
       let envelope: { data?: unknown; total?: unknown };

@@ -2,11 +2,13 @@
  * Which backups belong to which guest, kept compact (two numbers per backup, details only for the newest per
  * vmid) so that a cluster with many thousands of backups is indexed in little memory.
  *
- * Matching rules (the same as the API's coverage, api/query/coverage.ts): a backup read from a PVE storage
- * belongs to the guest with the same cluster and vmid; a backup read from a Proxmox Backup Server directly
- * (a `pbs` cluster) carries no PVE cluster and is matched by vmid across every PVE cluster of the snapshot. In
- * both cases the backup type must fit the guest type (vm/qemu, ct/lxc) and the backup must be newer than the
- * guest's creation time: a vmid reused by a new guest does not inherit the old guest's backups.
+ * Matching rules: a guest's backups are those its own cluster lists on its storages (vzdump files, and the
+ * PBS snapshots of the namespace its `pbs` storage points at) with the guest's vmid, a type that fits (vm/qemu,
+ * ct/lxc) and a time at or after the guest's creation: a vmid reused by a new guest does not inherit the old
+ * guest's backups. Backups read from a Proxmox Backup Server directly carry no PVE cluster; they only matter
+ * for orphans: one is orphaned when no guest of the PVE cluster named like its namespace (or, for any other
+ * namespace, of any PVE cluster) could own it. (Matching them to guests by vmid across clusters would credit
+ * one cluster's guest with another cluster's backups.)
  */
 import type { Db } from 'mongodb';
 import type { BackupDoc, InstanceDoc } from '../store/schemas.ts';
@@ -44,6 +46,7 @@ export interface GuestBackups {
 
 const BACKUP_PROJECTION = {
   _id: 0,
+  namespace: 1,
   volid: 1,
   vmid: 1,
   storage: 1,
@@ -59,6 +62,7 @@ const BACKUP_PROJECTION = {
 export type BackupRow = Pick<
   BackupDoc,
   | 'volid'
+  | 'namespace'
   | 'vmid'
   | 'storage'
   | 'cluster'
@@ -145,16 +149,9 @@ export class BackupIndex {
   }
 }
 
-/**
- * A guest's backups from its own cluster's index and the PBS index. Backups seen twice (through a PVE storage
- * of type pbs and on the PBS itself) have the same time and count once.
- */
-export function guestBackups(
-  guest: Pick<InstanceDoc, 'vmid' | 'type' | 'ctime'>,
-  own: BackupIndex,
-  pbs: BackupIndex,
-): GuestBackups {
-  const times = pbs.forGuest(guest, own.forGuest(guest));
+/** A guest's backups from its own cluster's index; one backup listed on two storages (same time) counts once. */
+export function guestBackups(guest: Pick<InstanceDoc, 'vmid' | 'type' | 'ctime'>, own: BackupIndex): GuestBackups {
+  const times = own.forGuest(guest);
   let prot = 0;
   let verified = 0;
   let failed = 0;
@@ -163,10 +160,7 @@ export function guestBackups(
     if (flags & VERIFIED) verified++;
     if (flags & VERIFY_FAILED) failed++;
   }
-  const a = own.newestFor(guest);
-  const b = pbs.newestFor(guest);
-  const newest = a && b ? (b.time > a.time ? b : a) : (a ?? b);
-  return { count: times.size, protected: prot, verified, verifyFailed: failed, newest };
+  return { count: times.size, protected: prot, verified, verifyFailed: failed, newest: own.newestFor(guest) };
 }
 
 /** The guests a backup may belong to, by vmid: their type and creation time. */

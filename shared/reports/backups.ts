@@ -50,13 +50,11 @@ export const ORPHAN_BACKUP_COLUMNS: Column[] = [
 export function backupsReport(ctx: ReportContext, maxAgeHours = DEFAULT_MAX_AGE_HOURS): Report {
   const { db, date } = ctx;
   const pveAll = ctx.allClusters.filter((c) => c.kind === 'pve').map((c) => c.name);
-  const pbsAll = ctx.allClusters.filter((c) => c.kind === 'pbs').map((c) => c.name);
   const perCluster = new Map<string, { covered: number; uncovered: number; never: number }>();
   const totals = { guests: 0, covered: 0, never: 0, orphans: 0, orphanBytes: 0, verifyFailed: 0, templates: 0 };
   const guestsByCluster = new Map<string, GuestsByVmid>();
 
   async function* coverageRows(): AsyncGenerator<Row> {
-    const pbs = await BackupIndex.load(db, date, pbsAll);
     for (const { name: cluster, kind } of ctx.clusters) {
       if (kind !== 'pve') continue;
       const own = await BackupIndex.load(db, date, [cluster]);
@@ -74,7 +72,7 @@ export function backupsReport(ctx: ReportContext, maxAgeHours = DEFAULT_MAX_AGE_
           totals.templates++;
           continue;
         }
-        const b = guestBackups(g, own, pbs);
+        const b = guestBackups(g, own);
         const last = b.newest?.time;
         const age = last === undefined ? undefined : round(Math.max(0, date - last) / 3600, 1);
         const covered = age !== undefined && age <= maxAgeHours;
@@ -113,15 +111,26 @@ export function backupsReport(ctx: ReportContext, maxAgeHours = DEFAULT_MAX_AGE_
     }
   }
 
+  const guestsOf = async (cluster: string) => {
+    let guests = guestsByCluster.get(cluster);
+    if (!guests) {
+      guests = await loadGuestsByVmid(db, date, [cluster]);
+      guestsByCluster.set(cluster, guests);
+    }
+    return guests;
+  };
   async function* orphanRows(): AsyncGenerator<Row> {
     let allGuests: GuestsByVmid | undefined;
     for (const { name: cluster, kind } of ctx.clusters) {
-      let guests: GuestsByVmid;
-      if (kind === 'pbs') {
-        allGuests ??= await loadGuestsByVmid(db, date, pveAll);
-        guests = allGuests;
-      } else guests = guestsByCluster.get(cluster) ?? (await loadGuestsByVmid(db, date, [cluster]));
       for await (const b of backupsOf(db, date, cluster)) {
+        let guests: GuestsByVmid;
+        if (kind === 'pve') guests = await guestsOf(cluster);
+        else if (b.namespace && pveAll.includes(b.namespace.split('/')[0]!)) {
+          guests = await guestsOf(b.namespace.split('/')[0]!);
+        } else {
+          allGuests ??= await loadGuestsByVmid(db, date, pveAll);
+          guests = allGuests;
+        }
         if (!isOrphan(b, guests)) continue;
         totals.orphans++;
         totals.orphanBytes += b.sizeBytes;
@@ -156,6 +165,7 @@ export function backupsReport(ctx: ReportContext, maxAgeHours = DEFAULT_MAX_AGE_
       {
         id: 'orphan_backup',
         title: 'Orphaned backups (no guest with that vmid and type, created before the backup)',
+        note: 'Backups read from a Backup Server itself are checked against the PVE cluster named like their namespace, else against every PVE cluster.',
         columns: ORPHAN_BACKUP_COLUMNS,
         rows: orphanRows(),
       },

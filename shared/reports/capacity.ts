@@ -10,8 +10,6 @@ import { daysToFull } from './linear-fit.ts';
 import type { Column, Report, Row } from './model.ts';
 import { barChart, PALETTE } from './svg.ts';
 
-/** History window when --compare is not given. */
-export const DEFAULT_HISTORY_SECONDS = 30 * 86400;
 /** At most this many snapshots are read for the history (evenly spread, first and last included). */
 export const HISTORY_SAMPLES = 60;
 
@@ -96,8 +94,8 @@ export function capacityReport(ctx: ReportContext): Report {
   const { db, date } = ctx;
   const names = new Set(ctx.clusters.map((c) => c.name));
   const outcomes = ctx.snapshot.clusters.filter((c) => names.has(c.name)).sort((a, b) => a.name.localeCompare(b.name));
-  const missing = outcomes.filter((c) => !c.rollup).map((c) => c.name);
-  const start = ctx.compare?.date ?? date - DEFAULT_HISTORY_SECONDS;
+  const missing = outcomes.filter((c) => c.kind === 'pve' && !c.rollup).map((c) => c.name);
+  const start = ctx.historyStart;
   const historyDates = sampleDates(
     ctx.dates.filter((d) => d >= Math.min(start, date) && d <= date),
     HISTORY_SAMPLES,
@@ -161,7 +159,7 @@ export function capacityReport(ctx: ReportContext): Report {
 
   const bars = (pick: (c: Capacity) => [number, number], label: string, fmt: (n: number) => string) =>
     barChart(
-      `${label}: allocated against physical (line)`,
+      `${label}: allocated against physical`,
       outcomes
         .filter((o) => o.rollup)
         .map((o) => {
@@ -169,12 +167,17 @@ export function capacityReport(ctx: ReportContext): Report {
           return {
             label: o.name,
             marker: phys,
-            note: phys > 0 ? `${Math.round((alloc / phys) * 100)} %` : '',
+            note: `${fmt(alloc)} / ${fmt(phys)}${phys > 0 ? ` (${Math.round((alloc / phys) * 100)} %)` : ''}`,
             parts: [
-              { value: alloc, color: alloc > phys ? PALETTE.orange : PALETTE.blue, label: `allocated (${fmt(alloc)})` },
+              {
+                value: alloc,
+                color: alloc > phys ? PALETTE.orange : PALETTE.blue,
+                label: alloc > phys ? 'overcommitted' : 'allocated',
+              },
             ],
           };
         }),
+      { markerLabel: 'physical' },
     );
 
   return {

@@ -154,7 +154,7 @@ export function changesReport(ctx: ReportContext): Report {
       for await (const g of col<InstanceDoc>('instances').find({ date: before, cluster }, { projection })) {
         old.set(g.uid, g as GuestSide);
       }
-      for await (const raw of col<InstanceDoc>('instances').find({ date, cluster }, { projection })) {
+      for await (const raw of col<InstanceDoc>('instances').find({ date, cluster }, { projection }).sort({ vmid: 1 })) {
         const g = raw as GuestSide;
         const prev = old.get(g.uid);
         old.delete(g.uid);
@@ -176,7 +176,7 @@ export function changesReport(ctx: ReportContext): Report {
           details: changes.filter((c) => !c.startsWith('node:')).join('; '),
         };
       }
-      for (const g of old.values()) {
+      for (const g of [...old.values()].sort((a, b) => a.vmid - b.vmid)) {
         count('guest', 'deleted');
         yield { id: g.uid, cluster, vmid: g.vmid, name: g.name, change: 'deleted', node_before: g.node };
       }
@@ -189,7 +189,7 @@ export function changesReport(ctx: ReportContext): Report {
       const old = new Map<string, Pick<DiskDoc, 'cluster' | 'node' | 'volid' | 'vmid' | 'sizeBytes'>>();
       for await (const d of col<DiskDoc>('disks').find({ date: before, cluster }, { projection }))
         old.set(diskId(d), d);
-      for await (const d of col<DiskDoc>('disks').find({ date, cluster }, { projection })) {
+      for await (const d of col<DiskDoc>('disks').find({ date, cluster }, { projection }).sort({ volid: 1 })) {
         const id = diskId(d);
         const prev = old.get(id);
         old.delete(id);
@@ -202,7 +202,7 @@ export function changesReport(ctx: ReportContext): Report {
           yield { ...row, change: 'resized', size_before: prev.sizeBytes };
         }
       }
-      for (const [id, d] of old) {
+      for (const [id, d] of [...old].sort(([a], [b]) => a.localeCompare(b))) {
         count('disk', 'removed');
         yield { id, cluster, node: d.node, volid: d.volid, vmid: d.vmid, change: 'removed', size_before: d.sizeBytes };
       }

@@ -1,7 +1,7 @@
 /** What every report builder starts from: the resolved snapshot(s) and the clusters it covers. */
 import type { Db } from 'mongodb';
 import type { SnapshotDoc } from '../store/schemas.ts';
-import { loadSnapshot, pickDate, readableDates } from './dates.ts';
+import { badDate, loadSnapshot, pickDate, readableDates, specTime } from './dates.ts';
 import { isoDate } from './format.ts';
 import { type Cell, ReportError } from './model.ts';
 
@@ -34,12 +34,25 @@ export interface ReportContext {
   /** every cluster of the snapshot (PBS backups are matched against all PVE guests) */
   allClusters: ClusterRef[];
   compare?: { date: number; snapshot: SnapshotDoc };
+  /** capacity: where the history for growth estimates starts (epoch seconds) */
+  historyStart: number;
   /** the --cluster names, when given */
   filter?: string[];
   now: number;
 }
 
-export async function openContext(db: Db, opts: ReportOptions, needsCompare = false): Promise<ReportContext> {
+/** History window for growth estimates when --compare is not given. */
+export const DEFAULT_HISTORY_SECONDS = 30 * 86400;
+
+/**
+ * `compare`: --compare names the older snapshot of a diff (default: the one before --date); `history`:
+ * --compare names the start of a history window (any instant, default 30 days before --date).
+ */
+export async function openContext(
+  db: Db,
+  opts: ReportOptions,
+  mode: 'compare' | 'history' | 'none' = 'none',
+): Promise<ReportContext> {
   const dates = await readableDates(db);
   const date = pickDate(opts.date ?? 'last', dates);
   const snapshot = await loadSnapshot(db, date);
@@ -59,7 +72,12 @@ export async function openContext(db: Db, opts: ReportOptions, needsCompare = fa
     clusters = allClusters.filter((c) => opts.clusters!.includes(c.name));
   }
   let compare: ReportContext['compare'];
-  if (opts.compare !== undefined || needsCompare) {
+  let historyStart = date - DEFAULT_HISTORY_SECONDS;
+  if (mode === 'history' && opts.compare !== undefined) {
+    const at = specTime(opts.compare, dates, date);
+    if (!at) throw badDate(opts.compare, true);
+    historyStart = at.time;
+  } else if (opts.compare !== undefined || mode === 'compare') {
     let compareDate: number;
     if (opts.compare === undefined) {
       const before = dates.filter((d) => d < date).at(-1);
@@ -81,6 +99,7 @@ export async function openContext(db: Db, opts: ReportOptions, needsCompare = fa
     clusters,
     allClusters,
     compare,
+    historyStart,
     filter: opts.clusters?.length ? opts.clusters : undefined,
     now: opts.now ?? Math.floor(Date.now() / 1000),
   };

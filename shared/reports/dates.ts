@@ -12,47 +12,58 @@ export async function readableDates(db: Db): Promise<number[]> {
 }
 
 /**
- * Resolves a date argument against the readable dates:
- * - `last`: the newest; an integer: that exact snapshot date (epoch seconds, as in the API);
- * - `2026-01-31` (end of that UTC day) or an ISO date-time: the newest snapshot at or before it;
- * - a duration (`7d`) with `relativeTo`: the newest snapshot at or before `relativeTo - duration`.
+ * The instant a date argument names: `last` (the newest date), epoch seconds, `2026-01-31` (the end of that UTC
+ * day), an ISO date-time, or with `relativeTo` a duration back from it (`7d`). undefined: not a date argument.
  */
-export function pickDate(spec: string, dates: readonly number[], relativeTo?: number): number {
+export function specTime(
+  spec: string,
+  dates: readonly number[],
+  relativeTo?: number,
+): { time: number; exact: boolean; what: string } | undefined {
   const text = spec.trim();
-  const atOrBefore = (t: number, what: string) => {
-    const found = dates.findLast((d) => d <= t);
-    if (found === undefined) throw new ReportError('NO_SNAPSHOT', `No readable snapshot at or before ${what}.`);
-    return found;
-  };
-  if (dates.length === 0) throw new ReportError('NO_SNAPSHOT', 'There is no readable snapshot yet: run a crawl first.');
-  if (text === 'last') return dates.at(-1)!;
-  if (/^\d+$/.test(text)) {
-    const n = Number(text);
-    if (!dates.includes(n)) {
-      throw new ReportError('NO_SNAPSHOT', `No readable snapshot has date ${text} (newest: ${dates.at(-1)}).`);
-    }
-    return n;
-  }
+  if (text === 'last') return dates.length ? { time: dates.at(-1)!, exact: true, what: 'last' } : undefined;
+  if (/^\d+$/.test(text)) return { time: Number(text), exact: true, what: text };
   const duration = parseDuration(text);
   if (duration !== undefined && relativeTo !== undefined) {
-    return atOrBefore(
-      relativeTo - duration,
-      `${isoDate(relativeTo - duration)} (${text} before ${isoDate(relativeTo)})`,
-    );
+    const time = relativeTo - duration;
+    return { time, exact: false, what: `${isoDate(time)} (${text} before ${isoDate(relativeTo)})` };
   }
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
     const ms = Date.parse(`${text}T23:59:59Z`);
-    if (!Number.isNaN(ms)) return atOrBefore(ms / 1000, `the end of ${text} (UTC)`);
+    if (!Number.isNaN(ms)) return { time: ms / 1000, exact: false, what: `the end of ${text} (UTC)` };
   }
   if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text)) {
     const withZone = /[zZ]|[+-]\d{2}:?\d{2}$/.test(text.slice(16)) ? text : `${text}Z`;
     const ms = Date.parse(withZone.replace(' ', 'T'));
-    if (!Number.isNaN(ms)) return atOrBefore(Math.floor(ms / 1000), text);
+    if (!Number.isNaN(ms)) return { time: Math.floor(ms / 1000), exact: false, what: text };
   }
-  throw new ReportError(
+  return undefined;
+}
+
+export function badDate(text: string, durations: boolean): ReportError {
+  return new ReportError(
     'BAD_DATE',
-    `"${text}" is not a snapshot date: use last, epoch seconds, 2026-01-31, 2026-01-31T12:00Z${relativeTo === undefined ? '' : ' or a duration like 7d'}.`,
+    `"${text.trim()}" is not a snapshot date: use last, epoch seconds, 2026-01-31, 2026-01-31T12:00Z${durations ? ' or a duration like 7d' : ''}.`,
   );
+}
+
+/**
+ * Resolves a date argument to a readable snapshot: `last` is the newest, epoch seconds must be a snapshot's
+ * exact date, any other form picks the newest snapshot at or before the instant it names (see specTime).
+ */
+export function pickDate(spec: string, dates: readonly number[], relativeTo?: number): number {
+  if (dates.length === 0) throw new ReportError('NO_SNAPSHOT', 'There is no readable snapshot yet: run a crawl first.');
+  const at = specTime(spec, dates, relativeTo);
+  if (!at) throw badDate(spec, relativeTo !== undefined);
+  if (at.exact) {
+    if (!dates.includes(at.time)) {
+      throw new ReportError('NO_SNAPSHOT', `No readable snapshot has date ${at.time} (newest: ${dates.at(-1)}).`);
+    }
+    return at.time;
+  }
+  const found = dates.findLast((d) => d <= at.time);
+  if (found === undefined) throw new ReportError('NO_SNAPSHOT', `No readable snapshot at or before ${at.what}.`);
+  return found;
 }
 
 export async function loadSnapshot(db: Db, date: number): Promise<SnapshotDoc> {

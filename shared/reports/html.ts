@@ -15,8 +15,8 @@ dl.meta{display:grid;grid-template-columns:max-content auto;gap:2px 14px;margin:
 dl.meta dt{font-weight:600}dl.meta dd{margin:0}
 table{border-collapse:collapse;margin:6px 0 12px;font-variant-numeric:tabular-nums}
 th,td{border:1px solid var(--line);padding:3px 7px;text-align:left;vertical-align:top}
-th{background:var(--head);position:sticky;top:0}td.n{text-align:right;white-space:nowrap}
-tr.bad td{background:#fff1f0}.charts{display:flex;flex-wrap:wrap;gap:18px}
+th{background:var(--head);position:sticky;top:0}td.n{text-align:right;white-space:nowrap}td.d{white-space:nowrap}
+tr.bad td{background:#fff1f0}.charts{display:flex;flex-wrap:wrap;gap:18px;margin-top:14px}
 figure{margin:0}figcaption{font-weight:600;margin-bottom:4px}.note{color:var(--muted)}
 `;
 

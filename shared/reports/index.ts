@@ -12,7 +12,7 @@ export const REPORT_KINDS = ['inventory', 'capacity', 'changes', 'backups', 'orp
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
 export async function buildReport(db: Db, kind: ReportKind, opts: ReportOptions = {}): Promise<Report> {
-  const ctx = await openContext(db, opts, kind === 'changes');
+  const ctx = await openContext(db, opts, kind === 'changes' ? 'compare' : kind === 'capacity' ? 'history' : 'none');
   switch (kind) {
     case 'inventory':
       return inventoryReport(ctx);

@@ -38,11 +38,6 @@ export function inventoryReport(ctx: ReportContext): Report {
   const totals = { guests: 0, vcpus: 0, memory: 0, disk: 0, neverBackedUp: 0 };
 
   async function* rows(): AsyncGenerator<Row> {
-    const pbs = await BackupIndex.load(
-      db,
-      date,
-      ctx.allClusters.filter((c) => c.kind === 'pbs').map((c) => c.name),
-    );
     for (const { name: cluster } of pve) {
       const own = await BackupIndex.load(db, date, [cluster]);
       const stats = { running: 0, stopped: 0, templates: 0 };
@@ -73,7 +68,7 @@ export function inventoryReport(ctx: ReportContext): Report {
         batch.sort((a, b) => a.vmid - b.vmid);
         for (const g of batch) {
           const guestDisks = (disks.get(g.vmid) ?? []).sort((a, b) => (a.key ?? '').localeCompare(b.key ?? ''));
-          const backups = guestBackups(g, own, pbs);
+          const backups = guestBackups(g, own);
           const last = backups.newest?.time;
           if (g.template) stats.templates++;
           else if (g.status === 'running') stats.running++;

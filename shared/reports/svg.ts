@@ -26,13 +26,17 @@ export const PALETTE = {
   grey: '#a9b2bd',
 } as const;
 
-const LABEL_W = 170;
+const LABEL_W = 200;
 const BAR_W = 360;
-const NOTE_W = 90;
+const NOTE_W = 180;
 const ROW_H = 22;
 
 /** Horizontal bars, one row per label, parts stacked left to right, scaled to the largest row (or `max`). */
-export function barChart(title: string, rows: readonly BarRow[], opts: { max?: number } = {}): string {
+export function barChart(
+  title: string,
+  rows: readonly BarRow[],
+  opts: { max?: number; markerLabel?: string } = {},
+): string {
   const scaleMax =
     opts.max ??
     Math.max(
@@ -55,7 +59,7 @@ export function barChart(title: string, rows: readonly BarRow[], opts: { max?: n
   );
   rows.forEach((r, i) => {
     const y = i * ROW_H;
-    const label = r.label.length > 26 ? `${r.label.slice(0, 25)}…` : r.label;
+    const label = r.label.length > 28 ? `${r.label.slice(0, 27)}…` : r.label;
     out.push(`<text x="${LABEL_W - 6}" y="${y + 15}" text-anchor="end">${escapeHtml(label)}</text>`);
     out.push(`<rect x="${LABEL_W}" y="${y + 3}" width="${BAR_W}" height="${ROW_H - 6}" fill="#f1f4f8"/>`);
     let x = LABEL_W;
@@ -82,6 +86,10 @@ export function barChart(title: string, rows: readonly BarRow[], opts: { max?: n
     out.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${color}"/>`);
     out.push(`<text x="${lx + 14}" y="${ly + 9}">${escapeHtml(label)}</text>`);
     lx += 24 + label.length * 7;
+  }
+  if (opts.markerLabel && rows.some((r) => r.marker !== undefined)) {
+    out.push(`<line x1="${lx + 5}" x2="${lx + 5}" y1="${ly - 1}" y2="${ly + 11}" stroke="#1d2733" stroke-width="2"/>`);
+    out.push(`<text x="${lx + 14}" y="${ly + 9}">${escapeHtml(opts.markerLabel)}</text>`);
   }
   out.push('</svg></figure>');
   return out.join('');

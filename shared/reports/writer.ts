@@ -135,7 +135,8 @@ export async function writeReport(
           const value = row[c.key];
           const numeric = NUMERIC.has(c.kind ?? 'text');
           const title = c.kind === 'bytes' && typeof value === 'number' ? ` title="${value} bytes"` : '';
-          return `<td${numeric ? ' class="n"' : ''}${title}>${escapeHtml(human(value, c))}</td>`;
+          const cls = numeric ? ' class="n"' : c.kind === 'date' || c.key === 'id' ? ' class="d"' : '';
+          return `<td${cls}${title}>${escapeHtml(human(value, c))}</td>`;
         });
         return sink.write(`<tr${section.flag?.(row) ? ' class="bad"' : ''}>${cells.join('')}</tr>\n`);
       });

@@ -16,6 +16,10 @@ import { storageOnNode } from '../simulator/generate.ts';
 
 export interface ExpectedGuest {
   vmid: number;
+  status: string;
+  ha?: string;
+  /** Guest-agent addresses (VMs whose agent answers), or static CT addresses. */
+  ips: string[];
   type: 'qemu' | 'lxc';
   node: string;
   name: string;
@@ -31,19 +35,21 @@ export interface ExpectedGuest {
   bridges: string[];
   vlans: (number | undefined)[];
   /** Disk keys (cdroms excluded) with volume id and size. */
-  disks: { key: string; volid: string; sizeBytes: number; unused: boolean }[];
+  disks: { key: string; volid: string; sizeBytes: number; unused: boolean; bus: string; storage: string }[];
 }
 
 export interface ExpectedCluster {
   name: string;
   nodes: string[];
+  nodeFacts: { node: string; cpus: number; memTotalBytes: number; pveVersion: string; cpuModel: string }[];
   guests: ExpectedGuest[];
   /** Image / container volumes referenced by no guest config. */
   unattached: { volid: string; sizeBytes: number }[];
   /** Shared storages once, local storages once per node. */
-  storages: { storage: string; node?: string; shared: boolean }[];
+  storages: { storage: string; node?: string; shared: boolean; type: string; totalBytes: number }[];
   /** Backup volume ids (vzdump files and PBS snapshots seen through pbs storages). */
   backups: string[];
+  backupSizes: Map<string, number>;
 }
 
 const DISK_KEY = {
@@ -65,11 +71,21 @@ function expectedGuest(c: ClusterTruth, g: GuestTruth): ExpectedGuest {
     const unused = key.startsWith('unused');
     const size = /size=(\d+(?:\.\d+)?[KMGT]?)/.exec(String(value))?.[1];
     const volume = c.volumes.find((v) => v.volid === volid);
-    disks.push({ key, volid, sizeBytes: size ? parseSize(size) : (volume?.size ?? 0), unused });
+    const bus = unused ? 'unused' : g.type === 'lxc' ? (key === 'rootfs' ? 'rootfs' : 'mp') : (/^[a-z]+/.exec(key)?.[0] ?? '');
+    disks.push({ key, volid, sizeBytes: size ? parseSize(size) : (volume?.size ?? 0), unused, bus, storage: volid.split(':')[0]! });
   }
   const memory = Number(String(cfg.memory ?? 512).replace(/^current=/, ''));
+  const agentOn = g.type === 'qemu' && /^(1|enabled=1(,.*)?)$/.test(String(cfg.agent ?? '0'));
+  const ips =
+    g.type === 'qemu'
+      ? agentOn && g.agentInstalled && g.status === 'running'
+        ? g.agentInterfaces.flatMap((i) => i.ips.map((a) => a.address)).filter((a) => !/^(127\.|::1$|fe80:)/i.test(a))
+        : []
+      : nets.map((n) => /(?:^|,)ip=([^,/]+)/.exec(n)?.[1]).filter((a): a is string => Boolean(a) && a !== 'dhcp' && a !== 'manual');
   const e: ExpectedGuest = {
     vmid: g.vmid,
+    status: g.status,
+    ips,
     type: g.type,
     node: g.node,
     name: guestName(g),
@@ -87,6 +103,7 @@ function expectedGuest(c: ClusterTruth, g: GuestTruth): ExpectedGuest {
     disks: disks.sort((a, b) => a.key.localeCompare(b.key)),
   };
   if (g.pool) e.pool = g.pool;
+  if (g.ha) e.ha = g.ha.state;
   const ctime = /ctime=(\d+)/.exec(String(cfg.meta ?? ''))?.[1];
   if (g.type === 'qemu' && ctime) e.ctime = Number(ctime);
   if (typeof cfg.description === 'string' && cfg.description) e.notes = cfg.description;
@@ -105,10 +122,17 @@ export function expectedCluster(truth: EstateTruth, c: ClusterTruth): ExpectedCl
   }
   const storages: ExpectedCluster['storages'] = [];
   for (const s of c.storages) {
-    if (s.shared) storages.push({ storage: s.storage, shared: true });
-    else for (const n of c.nodes) if (storageOnNode(s, n.name)) storages.push({ storage: s.storage, node: n.name, shared: false });
+    const pbs = s.pbs ? truth.pbs.find((p) => p.name === s.pbs!.server)?.datastores.find((d) => d.store === s.pbs!.datastore) : undefined;
+    const totalBytes = s.type === 'pbs' ? (pbs?.total ?? 0) : s.total;
+    if (s.shared) storages.push({ storage: s.storage, shared: true, type: s.type, totalBytes });
+    else {
+      for (const n of c.nodes) {
+        if (storageOnNode(s, n.name)) storages.push({ storage: s.storage, node: n.name, shared: false, type: s.type, totalBytes });
+      }
+    }
   }
   const backups = c.volumes.filter((v) => v.content === 'backup').map((v) => v.volid);
+  const backupSizes = new Map(c.volumes.filter((v) => v.content === 'backup').map((v) => [v.volid, v.size]));
   for (const s of c.storages) {
     if (s.type !== 'pbs' || !s.pbs) continue;
     const pbs = truth.pbs.find((p) => p.name === s.pbs!.server);
@@ -117,11 +141,21 @@ export function expectedCluster(truth: EstateTruth, c: ClusterTruth): ExpectedCl
       if (snap.ns !== s.pbs.namespace || snap.backupType === 'host') continue;
       const time = new Date(snap.backupTime * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
       backups.push(`${s.storage}:backup/${snap.backupType}/${snap.backupId}/${time}`);
+      backupSizes.set(`${s.storage}:backup/${snap.backupType}/${snap.backupId}/${time}`, snap.size);
     }
   }
   return {
     name: c.name,
     nodes: c.nodes.map((n) => n.name).sort(),
+    nodeFacts: c.nodes
+      .map((n) => ({
+        node: n.name,
+        cpus: n.cpus,
+        memTotalBytes: n.maxmem,
+        pveVersion: n.pveversion.split('/')[1] ?? '',
+        cpuModel: n.cpuModel,
+      }))
+      .sort((a, b) => a.node.localeCompare(b.node)),
     guests: c.guests.map((g) => expectedGuest(c, g)).sort((a, b) => a.vmid - b.vmid),
     unattached: c.volumes
       .filter((v) => (v.content === 'images' || v.content === 'rootdir') && !referenced.has(v.volid))
@@ -129,6 +163,7 @@ export function expectedCluster(truth: EstateTruth, c: ClusterTruth): ExpectedCl
       .sort((a, b) => a.volid.localeCompare(b.volid)),
     storages: storages.sort((a, b) => a.storage.localeCompare(b.storage) || (a.node ?? '').localeCompare(b.node ?? '')),
     backups: backups.sort(),
+    backupSizes,
   };
 }
 

@@ -129,7 +129,7 @@ describe('lifecycle actions', () => {
       [`${base}/${vm.vmid}/actions/migrate`, { target: vm.node }, 400, 'same_node'],
       [`${base}/${vm.vmid}/actions/migrate`, { target: 'nowhere' }, 400, 'unknown_target'],
       [`${base}/${vm.vmid}/actions/start`, { target: 'x' }, 400, 'unexpected_parameter'],
-      [`${base}/${vm.vmid}/actions/start`, { force: true }, 400, 'invalid_body'],
+      [`${base}/${vm.vmid}/actions/start`, { force: true }, 400, 'bad_request'],
       [`${base}/12/actions/start`, {}, 400, 'invalid_vmid'],
       [`${base}/999999/actions/start`, {}, 404, 'guest_gone'],
       ['/api/v1/clusters/nope/guests/100/actions/start', {}, 404, 'unknown_cluster'],
@@ -139,6 +139,12 @@ describe('lifecycle actions', () => {
       const r = await post(p, body);
       expect([p, r.status, r.body.error?.code]).toEqual([p, status, code]);
     }
+    // No body at all is fine for actions without parameters (here refused for the type, after the live lookup).
+    const bare = await app.request(`${base}/${ct.vmid}/actions/reset`, { method: 'POST', headers: manage });
+    expect([bare.status, ((await bare.json()) as { error: { code: string } }).error.code]).toEqual([
+      400,
+      'action_not_supported',
+    ]);
     const reset = await post(`${base}/${ct.vmid}/actions/reset`, {});
     expect(reset.body.error?.message).toContain('does not exist for a container');
   });
@@ -162,7 +168,9 @@ describe('lifecycle actions', () => {
   it('needs manage on the guest cluster', async () => {
     const g = guests().find((x) => plain(x))!;
     expect((await post(`/api/v1/clusters/${cluster()}/guests/${g.vmid}/actions/start`, {}, audit)).status).toBe(403);
-    expect((await post(`/api/v1/clusters/${cluster()}/guests/${g.vmid}/actions/start`, {}, otherGroup)).status).toBe(403);
+    expect((await post(`/api/v1/clusters/${cluster()}/guests/${g.vmid}/actions/start`, {}, otherGroup)).status).toBe(
+      403,
+    );
     const uid = await uidOf(g.vmid);
     const byUid = await post(`/api/v1/guests/${uid}/actions/start`, {}, otherGroup);
     expect(byUid.status).toBe(404); // a guest of a cluster the caller may not see does not exist for it
@@ -177,13 +185,19 @@ describe('lifecycle actions', () => {
     expect(actions.some((i) => i.action === 'guest.start' && i.outcome === 'success')).toBe(true);
     expect(actions.some((i) => i.action === 'guest.start.finished' && i.outcome === 'failure')).toBe(true);
     expect(actions.some((i) => i.action === 'guest.reset' && i.outcome === 'failure')).toBe(true);
-    expect(actions.some((i) => i.action === 'guest.stop' && i.outcome === 'failure' && (i.details as Row).code === 'node_unreachable')).toBe(true);
+    expect(
+      actions.some(
+        (i) => i.action === 'guest.stop' && i.outcome === 'failure' && (i.details as Row).code === 'node_unreachable',
+      ),
+    ).toBe(true);
     expect(items.some((i) => i.outcome === 'denied')).toBe(true);
   });
 
   it('refuses an action on a uid whose guest is gone', async () => {
     const before = new Set(guests().map((g) => g.vmid));
-    const snapshotUids = (await get(`/api/v1/inventory/instances?cluster=${cluster()}&limit=5000&fields=uid,vmid`, audit)).body.items as Row[];
+    const snapshotUids = (
+      await get(`/api/v1/inventory/instances?cluster=${cluster()}&limit=5000&fields=uid,vmid`, audit)
+    ).body.items as Row[];
     let gone: Row | undefined;
     for (let i = 0; i < 30 && !gone; i++) {
       live.sim.advance(1);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer } from '../api/harness.ts';
 import { guestName, guestTemplate } from '../simulator/estate.ts';
 import type { EstateTruth } from '../simulator/index.ts';
-import { bearer } from '../api/harness.ts';
 import { liveEstate } from './live-support.ts';
 
 /**
@@ -43,21 +43,42 @@ describe('HyperProxmox compatibility on crawled data', () => {
     const g = guestsOf(truth1).find((x) => !guestTemplate(x))!;
     const one = await get(`/api/v1/static/instances/${D1}/${g.cluster}/${g.node}/${g.vmid}`);
     expect(one.status).toBe(200);
-    expect((one.body.value as Row[])[0]).toMatchObject({ vmid: g.vmid, node: g.node, cluster: g.cluster, name: guestName(g), date: D1 });
+    expect((one.body.value as Row[])[0]).toMatchObject({
+      vmid: g.vmid,
+      node: g.node,
+      cluster: g.cluster,
+      name: guestName(g),
+      date: D1,
+    });
     const cluster = truth2.clusters[0]!;
     const node = cluster.nodes[0]!;
-    expect((await get(`/api/v1/static/nodes/last/${cluster.name}/${node.name}`)).body.value).toMatchObject({ node: node.name, cpus: node.cpus });
+    expect((await get(`/api/v1/static/nodes/last/${cluster.name}/${node.name}`)).body.value).toMatchObject({
+      node: node.name,
+      cpus: node.cpus,
+    });
     expect((await get(`/api/v1/static/nodes/last/${cluster.name}`)).body.value).toHaveLength(cluster.nodes.length);
-    expect((await get(`/api/v1/static/clusters/last/${cluster.name}`)).body.value).toMatchObject({ cluster: cluster.name, kind: 'pve' });
-    expect(((await get('/api/v1/static/clusters/last')).body.value as Row[]).length).toBe(truth2.clusters.length + truth2.pbs.length);
+    expect((await get(`/api/v1/static/clusters/last/${cluster.name}`)).body.value).toMatchObject({
+      cluster: cluster.name,
+      kind: 'pve',
+    });
+    expect(((await get('/api/v1/static/clusters/last')).body.value as Row[]).length).toBe(
+      truth2.clusters.length + truth2.pbs.length,
+    );
     const onNode = (await get(`/api/v1/static/instances/last/${cluster.name}/${node.name}`)).body.value as Row[];
-    expect(onNode.map((x) => x.vmid).sort()).toEqual(cluster.guests.filter((x) => x.node === node.name).map((x) => x.vmid).sort());
+    expect(onNode.map((x) => x.vmid).sort()).toEqual(
+      cluster.guests
+        .filter((x) => x.node === node.name)
+        .map((x) => x.vmid)
+        .sort(),
+    );
     const storages = (await get(`/api/v1/static/storages/last/${cluster.name}`)).body.value as Row[];
     expect(storages.length).toBeGreaterThan(0);
     const disks = (await get(`/api/v1/static/disks/last/${cluster.name}`)).body.value as Row[];
     expect(disks.every((d) => d.cluster === cluster.name && d.date === D2)).toBe(true);
     const id = String(disks[0]?._id);
-    expect(((await get(`/api/v1/static/disks/id/${id}`)).body.value as Row[])[0]).toMatchObject({ volid: disks[0]?.volid });
+    expect(((await get(`/api/v1/static/disks/id/${id}`)).body.value as Row[])[0]).toMatchObject({
+      volid: disks[0]?.volid,
+    });
   });
 
   it('answers bad and unknown input with 400 and 404', async () => {
@@ -81,7 +102,9 @@ describe('lists, search, history and diff on crawled data', () => {
     const seen: unknown[] = [];
     let cursor = '';
     for (let i = 0; i < 50; i++) {
-      const r = await get(`/api/v1/inventory/instances?limit=7&sort=name&fields=uid,name${cursor ? `&cursor=${cursor}` : ''}`);
+      const r = await get(
+        `/api/v1/inventory/instances?limit=7&sort=name&fields=uid,name${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       seen.push(...(r.body.items as Row[]).map((x) => x.uid));
       if (!r.body.nextCursor) break;
       cursor = String(r.body.nextCursor);
@@ -106,8 +129,11 @@ describe('lists, search, history and diff on crawled data', () => {
   });
 
   it('follows a guest across both crawls', async () => {
-    const list = (await get(`/api/v1/inventory/instances?date=${D1}&limit=5000&fields=uid,vmid,cluster`)).body.items as Row[];
-    const later = new Set(((await get('/api/v1/inventory/instances?limit=5000&fields=uid')).body.items as Row[]).map((x) => x.uid));
+    const list = (await get(`/api/v1/inventory/instances?date=${D1}&limit=5000&fields=uid,vmid,cluster`)).body
+      .items as Row[];
+    const later = new Set(
+      ((await get('/api/v1/inventory/instances?limit=5000&fields=uid')).body.items as Row[]).map((x) => x.uid),
+    );
     const both = list.find((x) => later.has(x.uid))!;
     const hist = await get(`/api/v1/guests/${String(both.uid)}/history`);
     expect((hist.body.items as Row[]).map((x) => x.date)).toEqual([D1, D2]);
@@ -124,7 +150,8 @@ describe('lists, search, history and diff on crawled data', () => {
     for (const m of (d.body.guests as Record<string, Row[]>).migrated ?? []) {
       expect(now.get(`${String(m.cluster)}/${String(m.vmid)}`)?.node).toBe(m.toNode);
     }
-    for (const c of (d.body.guests as Record<string, Row[]>).created ?? []) expect(now.has(`${String(c.cluster)}/${String(c.vmid)}`)).toBe(true);
+    for (const c of (d.body.guests as Record<string, Row[]>).created ?? [])
+      expect(now.has(`${String(c.cluster)}/${String(c.vmid)}`)).toBe(true);
     expect(Object.values(s).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
   });
 

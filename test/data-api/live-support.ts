@@ -51,7 +51,8 @@ export async function liveEstate(options: SimulatorOptions) {
   };
   const crawl = async (date: number) => {
     const snap = await runCrawl(crawler, { date, trigger: 'once' });
-    if (snap?.status !== 'complete') throw new Error(`crawl ${date} ended ${snap?.status}: ${JSON.stringify(snap?.clusters.map((c) => c.error))}`);
+    if (snap?.status !== 'complete')
+      throw new Error(`crawl ${date} ended ${snap?.status}: ${JSON.stringify(snap?.clusters.map((c) => c.error))}`);
     return snap;
   };
   return { ...h, vault, sim, endpoints, crawl, dir };

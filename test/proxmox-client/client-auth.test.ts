@@ -166,3 +166,44 @@ describe('ticket age on the server', () => {
     }
   });
 });
+
+describe('secrets stay secret', () => {
+  it('never logs or exposes the token secret, password or ticket, even at debug level and on failures', async () => {
+    const { pino } = await import('pino');
+    const { Writable } = await import('node:stream');
+    const { inspect } = await import('node:util');
+    let logged = '';
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logged += String(chunk);
+        done();
+      },
+    });
+    const logger = pino({ level: 'trace' }, sink);
+    const ep = pve();
+    const token = track(tokenClient(ep, { logger, retries: { retries: 1, baseDelayMs: 5, maxDelayMs: 5 } }));
+    const ticket = track(passwordClient(ep, { logger }));
+    await token.get('/nodes');
+    await ticket.get('/nodes');
+    const undo = sim.faults.set({ cluster: ep.name, endpoint: 'GET /cluster/status' }, { errorRate: 1 });
+    await token.get('/cluster/status').catch(() => undefined);
+    await ticket.get('/cluster/status').catch(() => undefined);
+    undo();
+    sim.expireTickets(ep.name);
+    await ticket.get('/version');
+    expect(logged).toContain('GET /cluster/status');
+    for (const secret of [ep.tokenSecret, ep.password, 'PVE:root@pam']) {
+      expect(logged).not.toContain(secret);
+      expect(inspect(token, { depth: 10, showHidden: true })).not.toContain(secret);
+      expect(inspect(ticket, { depth: 10, showHidden: true })).not.toContain(secret);
+      expect(JSON.stringify(token.stats())).not.toContain(secret);
+    }
+  });
+
+  it('refuses calls after close()', async () => {
+    const client = tokenClient(pve());
+    await client.get('/version');
+    await client.close();
+    await expect(client.get('/version')).rejects.toThrowError(/closed/);
+  });
+});

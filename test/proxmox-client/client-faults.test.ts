@@ -4,6 +4,7 @@ import {
   ConnectionError,
   NodeUnreachableError,
   type ProxmoxClient,
+  ProxmoxError,
   ServerError,
   TimeoutError,
 } from '../../shared/proxmox/index.ts';
@@ -58,6 +59,18 @@ describe('timeouts', () => {
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err.phase).toBe('headers');
     expect(serverCount(pbs().name, 'GET /admin/datastore')).toBe(1);
+  });
+
+  it('a caller can cancel a hung call with an AbortSignal', async () => {
+    const client = track(tokenClient(pve(), { timeouts: { headersMs: 5000 } }));
+    sim.faults.set({ cluster: pve().name, endpoint: 'GET /cluster/status' }, { hang: true });
+    const started = performance.now();
+    const err = (await client
+      .get('/cluster/status', undefined, { signal: AbortSignal.timeout(100) })
+      .catch((e: unknown) => e)) as ProxmoxError;
+    expect(err).toBeInstanceOf(ProxmoxError);
+    expect(err.code).toBe('ABORTED');
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('latency within the timeouts is just slower', async () => {

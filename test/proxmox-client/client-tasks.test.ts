@@ -29,12 +29,12 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-type Row = GuestRow;
-
 /** A plain (not template, not HA, not locked) qemu guest in the wanted state. */
-async function plainQemu(status: 'running' | 'stopped'): Promise<Row> {
-  const rows = (await listGuests(client)) as Row[];
-  const found = rows.find((g) => g.type === 'qemu' && g.template !== 1 && !g.hastate && !g.lock && g.status === status);
+async function plainQemu(status: 'running' | 'stopped' | 'any'): Promise<GuestRow> {
+  const rows = (await listGuests(client)) as GuestRow[];
+  const found = rows.find(
+    (g) => g.type === 'qemu' && g.template !== 1 && !g.hastate && !g.lock && (status === 'any' || g.status === status),
+  );
   if (!found) throw new Error(`the tiny estate has no plain ${status} qemu guest`);
   return found;
 }
@@ -93,12 +93,17 @@ describe('tasks', () => {
     }
   });
 
-  it('an unknown UPID is a ParameterError naming the upid parameter', async () => {
+  it('an unknown task is a NotFoundError; a malformed UPID a ParameterError naming upid', async () => {
     const node = sim.clusters[0]!.nodes[0]!;
-    const fake = `UPID:${node}:00001234:00005678:65A1B2C3:qmstart:100:root@pam:`;
-    const err = (await client.waitForTask(fake).catch((e: unknown) => e)) as ParameterError;
-    expect(err).toBeInstanceOf(ParameterError);
-    expect(Object.keys(err.errors)).toContain('upid');
+    const unknown = `UPID:${node}:00001234:00005678:65A1B2C3:qmstart:100:root@pam:`;
+    const err = (await client.waitForTask(unknown).catch((e: unknown) => e)) as NotFoundError;
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect(err.status).toBe(500);
+    const bad = (await client
+      .get(['nodes', node, 'tasks', 'UPID:nonsense', 'status'])
+      .catch((e: unknown) => e)) as ParameterError;
+    expect(bad).toBeInstanceOf(ParameterError);
+    expect(Object.keys(bad.errors)).toContain('upid');
   });
 });
 
@@ -118,7 +123,7 @@ describe('reads and writes', () => {
   });
 
   it('writes JSON bodies and form bodies, with unicode and markup-like text intact', async () => {
-    const guest = await plainQemu('stopped');
+    const guest = await plainQemu('any');
     const path = ['nodes', guest.node, 'qemu', guest.vmid, 'config'];
     const note = 'Owner: Zoë <ops@example.com> & "team" = 100%\n# not a comment';
     await client.put(path, { description: note }, { json: true });
@@ -128,7 +133,7 @@ describe('reads and writes', () => {
   });
 
   it('a stale digest is a ConflictError', async () => {
-    const guest = await plainQemu('stopped');
+    const guest = await plainQemu('any');
     const path = ['nodes', guest.node, 'qemu', guest.vmid, 'config'];
     const { digest } = await client.get<{ digest: string }>(path);
     await client.put(path, { description: 'first', digest });

@@ -3,7 +3,7 @@ import { agentAnswers, type GuestTruth, guestLock, guestTemplate } from './estat
 import { pveSchema } from './http/params.ts';
 import { type SimEndpoint, type Simulator, startSimulator } from './index.ts';
 import { checkAgainstSchema } from './schema-check.ts';
-import { call, data, waitTask } from './test-client.ts';
+import { call, waitTask } from './test-client.ts';
 
 /**
  * Fidelity proof (1): every PVE endpoint the simulator serves that is in the schema subset is called and its

@@ -99,7 +99,9 @@ describe('compare', () => {
       created: [{ uid: 'u1', name: 'new-web', vmid: 300, cluster: 'eu', node: 'pve1' }],
       deleted: [],
       migrated: [{ uid: 'u2', name: 'db', vmid: 200, cluster: 'eu', fromNode: 'pve1', toNode: 'pve2' }],
-      changed: [{ uid: 'u3', name: 'app', cluster: 'us', changes: [{ field: 'maxmem', before: 2 ** 31, after: 2 ** 32 }] }],
+      changed: [
+        { uid: 'u3', name: 'app', cluster: 'us', changes: [{ field: 'maxmem', before: 2 ** 31, after: 2 ** 32 }] },
+      ],
     },
     disks: { added: [], removed: [], resized: [{ volid: 'local:vm-1-disk-0', before: 2 ** 30, after: 2 ** 31 }] },
     storages: [{ cluster: 'eu', storage: 'ceph', usedBefore: 1, usedAfter: 2, totalBefore: 10, totalAfter: 10 }],
@@ -108,7 +110,12 @@ describe('compare', () => {
   it('groups every kind of change', () => {
     const groups = groupDiff(diff);
     const counts = Object.fromEntries(groups.map((g) => [g.id, g.rows.length]));
-    expect(counts).toMatchObject({ 'guests.created': 1, 'guests.migrated': 1, 'guests.changed': 1, 'disks.resized': 1 });
+    expect(counts).toMatchObject({
+      'guests.created': 1,
+      'guests.migrated': 1,
+      'guests.changed': 1,
+      'disks.resized': 1,
+    });
     expect(groups.find((g) => g.id === 'guests.changed')!.rows[0]!.detail).toBe('maxmem: 2.00 GiB → 4.00 GiB');
     expect(groups.find((g) => g.id === 'guests.migrated')!.rows[0]!.detail).toBe('pve1 → pve2');
   });

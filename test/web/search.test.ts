@@ -31,8 +31,24 @@ const spec: SearchSpec<Guest> = {
 };
 
 const guests: Guest[] = [
-  { name: 'web-01', vmid: 100, status: 'running', tags: ['prod', 'web'], cluster: 'eu', ips: ['10.0.0.5'], macs: ['BC:24:11:00:00:01'] },
-  { name: 'web-02', vmid: 101, status: 'stopped', tags: ['staging'], cluster: 'eu', ips: ['10.0.1.7'], macs: ['BC:24:11:00:00:02'] },
+  {
+    name: 'web-01',
+    vmid: 100,
+    status: 'running',
+    tags: ['prod', 'web'],
+    cluster: 'eu',
+    ips: ['10.0.0.5'],
+    macs: ['BC:24:11:00:00:01'],
+  },
+  {
+    name: 'web-02',
+    vmid: 101,
+    status: 'stopped',
+    tags: ['staging'],
+    cluster: 'eu',
+    ips: ['10.0.1.7'],
+    macs: ['BC:24:11:00:00:02'],
+  },
   { name: 'db 1', vmid: 200, status: 'running', tags: ['prod'], cluster: 'us-east', ips: ['192.168.1.2'], macs: [] },
 ];
 

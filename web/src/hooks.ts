@@ -20,7 +20,6 @@ export function useApi<T>(path: string | null, query?: Query): Loaded<T> {
   const [tick, setTick] = useState(0);
   const queryRef = useRef(query);
   queryRef.current = query;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: key captures path and query
   useEffect(() => {
     if (path === null) {
       setState({ key, loading: false });
@@ -48,12 +47,9 @@ export function useApi<T>(path: string | null, query?: Query): Loaded<T> {
 export function useView(): [ViewState, (patch: Partial<ViewState>, opts?: { replace?: boolean }) => void] {
   const loc = useLocation();
   const view = readView(loc.search);
-  const setView = useCallback(
-    (patch: Partial<ViewState>, opts: { replace?: boolean } = {}) => {
-      navigate(window.location.pathname + writeView(window.location.search, patch), opts);
-    },
-    [],
-  );
+  const setView = useCallback((patch: Partial<ViewState>, opts: { replace?: boolean } = {}) => {
+    navigate(window.location.pathname + writeView(window.location.search, patch), opts);
+  }, []);
   return [view, setView];
 }
 

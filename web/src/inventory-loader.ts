@@ -42,7 +42,6 @@ export function useInventory(kind: KindDef, date: SnapshotDate, clusters: string
   const [state, setState] = useState<{ key: string; inv: Inventory }>({ key: '', inv: empty });
   const [tick, setTick] = useState(0);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the key covers kind, date and clusters
   useEffect(() => {
     const hit = cache.get(key);
     if (hit && (date !== 'last' || Date.now() - hit.at < LAST_TTL_MS) && tick === 0) {

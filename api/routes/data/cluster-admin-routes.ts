@@ -10,6 +10,7 @@ import {
 import {
   addCluster,
   type ClusterView,
+  fingerprint as fingerprintSchema,
   listClusters,
   openAuth,
   RegistryError,
@@ -151,8 +152,14 @@ async function presented(host: string, port: number) {
   }
 }
 
-/** Refuses a fingerprint the server does not present (when it can be reached). */
+/** Refuses a fingerprint the server does not present (when it can be reached); a malformed one is a 400. */
 async function confirmFingerprint(host: string, port: number, fingerprint: string) {
+  if (!fingerprintSchema.safeParse(fingerprint).success) {
+    throw badRequest(
+      'invalid_fingerprint',
+      'fingerprint must be a SHA-256 certificate fingerprint: 64 hex digits, with or without colons.',
+    );
+  }
   const live = await presented(host, port);
   if (live && !fingerprintsEqual(live.fingerprint, fingerprint)) {
     throw conflict(

@@ -102,7 +102,10 @@ export function clustersToRead(
   for (const c of requested) {
     const failed = snapshot.clusters.find((o) => o.name === c && !o.ok);
     if (failed) {
-      throw notFound('cluster_failed', `The crawl of cluster ${c} failed in snapshot ${snapshot.date}: ${failed.error ?? 'no reason recorded'}.`);
+      throw notFound(
+        'cluster_failed',
+        `The crawl of cluster ${c} failed in snapshot ${snapshot.date}: ${failed.error ?? 'no reason recorded'}.`,
+      );
     }
     if (!present.includes(c)) {
       const have = present.filter(mayRead);

@@ -173,8 +173,10 @@ function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
 /** The request pipeline shared by PVE and PBS listeners: count, authenticate, queue per node, faults, handle, answer. */
 export function createRequestHandler(ep: EndpointCore, listener: () => Listener) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    void handle(ep, listener(), req, res).catch((err: unknown) => {
+    void handle(ep, listener(), req, res).catch(async (err: unknown) => {
       const e = err instanceof HttpError ? err : new HttpError(500, err instanceof Error ? err.message : String(err));
+      // Every 401 is delayed, login failures included.
+      if (e.status === 401 && ep.options.unauthorizedDelayMs > 0) await sleep(ep.options.unauthorizedDelayMs);
       sendError(ep, req, res, e);
     });
   };

@@ -114,7 +114,7 @@ export function pveRoutes(env: PveEnv): Router<RouteDef> {
   add('GET', '/cluster/nextid', () => {
     let id = 100;
     while (state.guest(id)) id++;
-    return String(id);
+    return id;
   });
   add('GET', '/cluster/ha/resources', (ctx) =>
     t()
@@ -198,7 +198,7 @@ export function pveRoutes(env: PveEnv): Router<RouteDef> {
         mode: j.mode,
         compress: j.compress,
         'notes-template': j.notesTemplate,
-        'prune-backups': { 'keep-daily': String(j.keepDaily), 'keep-weekly': String(j.keepWeekly) },
+        'prune-backups': { 'keep-daily': j.keepDaily, 'keep-weekly': j.keepWeekly },
         fleecing: { enabled: 0 },
         'next-run': nextRun(env.estateTime(), j.schedule),
         'repeat-missed': 0,

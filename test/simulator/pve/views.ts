@@ -141,7 +141,7 @@ export function storageUsage(
 ): { total: number; used: number; avail: number } | undefined {
   if (s.type === 'pbs') {
     const pbs = v.pbsFor(s);
-    if (!pbs || !pbs.reachable) return undefined;
+    if (!pbs?.reachable) return undefined;
     const used = datastoreUsed(pbs.datastore);
     return { total: pbs.datastore.total, used, avail: pbs.datastore.total - used };
   }

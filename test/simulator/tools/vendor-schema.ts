@@ -22,18 +22,23 @@ const DROP = new Set([
   'keyAlias',
 ]);
 
-function strip(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(strip);
+/** `names` is true for a `properties` map, whose keys are parameter names (one may be called "format"). */
+function strip(value: unknown, names = false): unknown {
+  if (Array.isArray(value)) return value.map((v) => strip(v));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
+      if (names) {
+        out[k] = strip(v);
+        continue;
+      }
       if (DROP.has(k)) continue;
-      // Property-string formats are objects: keep only their name so the file stays small.
+      // Property-string formats are objects: keep only a marker so the file stays small.
       if (k === 'format' && v && typeof v === 'object') {
         out[k] = 'property-string';
         continue;
       }
-      out[k] = strip(v);
+      out[k] = strip(v, k === 'properties');
     }
     return out;
   }

@@ -47,12 +47,14 @@ export function LineChart(props: { title: string; series: Series[]; format: (v: 
         const pts = s.points.map((p) => ({ x: sx(p.x), y: p.y === null ? null : sy(p.y) }));
         return html`<g class=${`series s${i % 6}`}>
           <path d=${linePath(pts)} />
-          ${pts.length <= 120 &&
-          pts.map(
-            (p, j) =>
-              p.y !== null &&
-              html`<circle cx=${p.x} cy=${p.y} r="2.5"><title>${`${s.label} ${dateTime(s.points[j]!.x)}: ${props.format(s.points[j]!.y ?? 0)}`}</title></circle>`,
-          )}
+          ${
+            pts.length <= 120 &&
+            pts.map(
+              (p, j) =>
+                p.y !== null &&
+                html`<circle cx=${p.x} cy=${p.y} r="2.5"><title>${`${s.label} ${dateTime(s.points[j]!.x)}: ${props.format(s.points[j]!.y ?? 0)}`}</title></circle>`,
+            )
+          }
         </g>`;
       })}
     </svg>

@@ -11,11 +11,19 @@ interface ClusterList {
 /** One, several or all clusters. The choice lives in the URL (`cluster=a,b`) and follows every link. */
 export function ClusterPicker(props: { date: SnapshotDate; value: string[]; onChange: (clusters: string[]) => void }) {
   const [open, setOpen] = useState(false);
-  const list = useApi<ClusterList>('/inventory/clusters', { date: String(props.date), fields: 'cluster,kind', limit: 1000 });
+  const list = useApi<ClusterList>('/inventory/clusters', {
+    date: String(props.date),
+    fields: 'cluster,kind',
+    limit: 1000,
+  });
   const names = [...new Set([...(list.data?.items ?? []).map((c) => c.cluster), ...props.value])].sort();
   const chosen = new Set(props.value);
   const label =
-    props.value.length === 0 ? 'All clusters' : props.value.length <= 2 ? props.value.join(', ') : `${props.value.length} clusters`;
+    props.value.length === 0
+      ? 'All clusters'
+      : props.value.length <= 2
+        ? props.value.join(', ')
+        : `${props.value.length} clusters`;
   const toggle = (name: string) => {
     const next = new Set(chosen);
     if (next.has(name)) next.delete(name);
@@ -51,7 +59,10 @@ export function ClusterPicker(props: { date: SnapshotDate; value: string[]; onCh
               props.value.length === 0 ? props.onChange(names.filter((x) => x !== n)) : toggle(n)} />
             <span>${n}</span>
           </label>
-          <button type="button" class="link-btn small" onClick=${() => (props.onChange([n]), setOpen(false))}>only</button>
+          <button type="button" class="link-btn small" onClick=${() => {
+            props.onChange([n]);
+            setOpen(false);
+          }}>only</button>
         </div>`,
       )}
       ${list.loading && html`<p class="muted small">Loading clusters…</p>`}

@@ -43,7 +43,12 @@ export function Badge(props: { value: unknown; tone?: string }) {
   return html`<span class=${`badge ${tone}`}>${text}</span>`;
 }
 
-export function Section(props: { title: string; children?: ComponentChildren; actions?: ComponentChildren; id?: string }) {
+export function Section(props: {
+  title: string;
+  children?: ComponentChildren;
+  actions?: ComponentChildren;
+  id?: string;
+}) {
   return html`<section class="panel" aria-labelledby=${props.id}>
     <header class="panel-head">
       <h2 id=${props.id}>${props.title}</h2>
@@ -58,7 +63,10 @@ export function KeyValues(props: { items: [string, unknown][] }) {
   return html`<dl class="kv">
     ${props.items
       .filter(([, v]) => v !== undefined && v !== null && v !== '')
-      .map(([k, v]) => html`<div class="kv-row"><dt>${k}</dt><dd>${typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd></div>`)}
+      .map(
+        ([k, v]) =>
+          html`<div class="kv-row"><dt>${k}</dt><dd>${typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd></div>`,
+      )}
   </dl>`;
 }
 

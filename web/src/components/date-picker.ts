@@ -13,10 +13,9 @@ interface CalendarAnswer {
 
 export function useLatestDate(): number | null {
   const r = useApi<unknown>('/static/dates/last');
-  const v = r.data;
-  if (typeof v === 'number') return v;
-  if (v && typeof v === 'object' && typeof (v as { date?: unknown }).date === 'number') return (v as { date: number }).date;
-  return null;
+  // HyperProxmox's envelope: {result: "OK", value: <date>}.
+  const v = r.data && typeof r.data === 'object' ? (r.data as { value?: unknown }).value : r.data;
+  return typeof v === 'number' ? v : null;
 }
 
 function monthOf(epoch: number): string {
@@ -60,9 +59,7 @@ export function DatePicker(props: {
     setOpen(false);
   };
   const current =
-    props.value === 'last'
-      ? `Latest${props.latest ? ` · ${dateTime(props.latest)}` : ''}`
-      : dateTime(props.value);
+    props.value === 'last' ? `Latest${props.latest ? ` · ${dateTime(props.latest)}` : ''}` : dateTime(props.value);
   const toggle = () => {
     if (!open) {
       setMonth(monthOf(anchor));
@@ -90,8 +87,10 @@ export function DatePicker(props: {
     </button>`}
   >
     <div class="calendar">
-      ${props.allowLatest !== false &&
-      html`<button type="button" class="btn small primary" onClick=${() => choose('last')}>Latest snapshot</button>`}
+      ${
+        props.allowLatest !== false &&
+        html`<button type="button" class="btn small primary" onClick=${() => choose('last')}>Latest snapshot</button>`
+      }
       <div class="cal-head">
         <button type="button" class="btn small" aria-label="Previous month" onClick=${() => setMonth(shiftMonth(month, -1))}>‹</button>
         <strong aria-live="polite">${monthTitle(month)}</strong>
@@ -126,8 +125,9 @@ export function DatePicker(props: {
       ${cal.loading && html`<p class="muted small">Loading snapshots…</p>`}
       ${cal.error && html`<p class="error-text small">${String(cal.error.message)}</p>`}
       ${!cal.loading && !cal.error && byDay.size === 0 && html`<p class="muted small">No snapshot in this month.</p>`}
-      ${day &&
-      html`<div class="cal-times" role="group" aria-label=${`Snapshots of ${day}`}>
+      ${
+        day &&
+        html`<div class="cal-times" role="group" aria-label=${`Snapshots of ${day}`}>
         ${times.map(
           (t) => html`<button
             type="button"
@@ -138,7 +138,8 @@ export function DatePicker(props: {
             ${timeOfDay(t)}
           </button>`,
         )}
-      </div>`}
+      </div>`
+      }
     </div>
   <//>`;
 }

@@ -19,8 +19,14 @@ export function Dialog(props: {
     const dlg = ref.current!;
     const previous = document.activeElement as HTMLElement | null;
     if (!dlg.open) dlg.showModal();
-    const first = dlg.querySelector<HTMLElement>('[autofocus], input, select, textarea, button.primary, button');
-    first?.focus();
+    // The first field, else the confirming button (so Enter confirms), else any button.
+    for (const sel of ['input:not([disabled]), select, textarea', '[autofocus]', 'button.primary', 'button']) {
+      const el = dlg.querySelector<HTMLElement>(sel);
+      if (el) {
+        el.focus();
+        break;
+      }
+    }
     return () => {
       if (dlg.open) dlg.close();
       previous?.focus?.();

@@ -39,7 +39,8 @@ export function Layout(props: { session: Session; scope: Scope; children?: Compo
   const [menuOpen, setMenuOpen] = useState(false);
   const themeChoice = useStore(theme);
   const caps = capabilities(props.session.roles);
-  const isActive = (href: string) => (href === '/' ? loc.path === '/' : loc.path === href || loc.path.startsWith(`${href}/`));
+  const isActive = (href: string) =>
+    href === '/' ? loc.path === '/' : loc.path === href || loc.path.startsWith(`${href}/`);
   const navLink = (n: { href: string; label: string }) =>
     html`<li key=${n.href} class=${isActive(n.href) ? 'active' : ''}><${Link} href=${hrefWithScope(n.href)}>${n.label}<//></li>`;
   const user = props.session.user;
@@ -56,10 +57,14 @@ export function Layout(props: { session: Session; scope: Scope; children?: Compo
       >☰</button>
       <${Link} href=${hrefWithScope('/')} class="brand">Strata<//>
       <div class="scope">
-        ${props.scope !== 'none' &&
-        html`<${DatePicker} value=${view.date} latest=${latest} onChange=${(date: typeof view.date) => setView({ date })} />`}
-        ${props.scope === 'full' &&
-        html`<${ClusterPicker} date=${view.date} value=${view.clusters} onChange=${(clusters: string[]) => setView({ clusters })} />`}
+        ${
+          props.scope !== 'none' &&
+          html`<${DatePicker} value=${view.date} latest=${latest} onChange=${(date: typeof view.date) => setView({ date })} />`
+        }
+        ${
+          props.scope === 'full' &&
+          html`<${ClusterPicker} date=${view.date} value=${view.clusters} onChange=${(clusters: string[]) => setView({ clusters })} />`
+        }
       </div>
       <div class="user">
         <span class="user-name" title=${user.name}>
@@ -74,9 +79,11 @@ export function Layout(props: { session: Session; scope: Scope; children?: Compo
     </header>
     <nav id="sidenav" class=${`sidenav ${menuOpen ? 'open' : ''}`} aria-label="Main" onClick=${() => setMenuOpen(false)}>
       <ul>${NAV.map(navLink)}</ul>
-      ${caps.admin &&
-      html`<h2 class="nav-title">Administration</h2>
-        <ul>${ADMIN_NAV.map(navLink)}</ul>`}
+      ${
+        caps.admin &&
+        html`<h2 class="nav-title">Administration</h2>
+        <ul>${ADMIN_NAV.map(navLink)}</ul>`
+      }
     </nav>
     <main id="main" tabindex="-1">${props.children}</main>
   </div>`;

@@ -31,9 +31,11 @@ export function Popover(props: {
   };
   return html`<div class="popover-wrap" ref=${ref} onKeyDown=${onKey}>
     ${props.button}
-    ${props.open &&
-    html`<div class=${`popover ${props.align === 'right' ? 'right' : ''}`} role="dialog" aria-label=${props.label}>
+    ${
+      props.open &&
+      html`<div class=${`popover ${props.align === 'right' ? 'right' : ''}`} role="dialog" aria-label=${props.label}>
       ${props.children}
-    </div>`}
+    </div>`
+    }
   </div>`;
 }

@@ -23,7 +23,6 @@ export function TaskProgress(props: { taskId: string; label: string; onDone?: (t
   const [task, setTask] = useState<Task | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
-  // biome-ignore lint/correctness/useExhaustiveDependencies: one poller per task id
   useEffect(() => {
     let stop = false;
     let timer: ReturnType<typeof setTimeout> | undefined;

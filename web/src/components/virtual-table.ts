@@ -37,7 +37,6 @@ export function VirtualTable(props: {
     return () => ro.disconnect();
   }, []);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: only the reset key matters
   useEffect(() => {
     if (scroller.current) scroller.current.scrollTop = 0;
     setScrollTop(0);
@@ -77,7 +76,7 @@ export function VirtualTable(props: {
             const active = props.sort === c.key;
             const ariaSort = active ? (props.order === 'asc' ? 'ascending' : 'descending') : 'none';
             return html`<div class=${`vt-cell ${isNumeric(c) ? 'num' : ''}`} role="columnheader" aria-sort=${ariaSort} key=${c.key}>
-              <button type="button" class="vt-sort" onClick=${() => props.onSort(c.key)} title=${`Sort by ${c.label}`}>
+              <button type="button" class="vt-sort" onClick=${() => props.onSort(c.key)} aria-label=${`Sort by ${c.label}`}>
                 ${c.label}<span class="vt-arrow" aria-hidden="true">${active ? (props.order === 'asc' ? '▲' : '▼') : ''}</span>
               </button>
             </div>`;

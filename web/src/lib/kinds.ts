@@ -78,8 +78,12 @@ export function csvHeader(col: ColumnDef): string {
   return col.label;
 }
 
-const field = (key: string, get: (r: Row) => unknown, match: SearchField<Row>['match'], normalize?: (s: string) => string): SearchField<Row> =>
-  normalize ? { key, values: get, match, normalize } : { key, values: get, match };
+const field = (
+  key: string,
+  get: (r: Row) => unknown,
+  match: SearchField<Row>['match'],
+  normalize?: (s: string) => string,
+): SearchField<Row> => (normalize ? { key, values: get, match, normalize } : { key, values: get, match });
 const prop = (k: string) => (r: Row) => r[k];
 const macNorm = (v: string) => v.toUpperCase().replace(/-/g, ':');
 const ipNorm = (v: string) => v;
@@ -101,7 +105,11 @@ export function guestIps(r: Row): string[] {
   const out = new Set<string>();
   const add = (v: unknown) => typeof v === 'string' && v && v !== 'dhcp' && out.add(v.replace(/\/\d+$/, ''));
   if (Array.isArray(r.ips)) r.ips.forEach(add);
-  if (Array.isArray(r.nics)) for (const n of r.nics as Row[]) add(n?.ip), add(n?.ip6);
+  if (Array.isArray(r.nics))
+    for (const n of r.nics as Row[]) {
+      add(n?.ip);
+      add(n?.ip6);
+    }
   return [...out];
 }
 
@@ -153,8 +161,26 @@ export const KINDS: Record<KindId, KindDef> = {
     defaultSort: 'name',
     example: 'name:web status:running tag:prod cluster:eu',
     fields: [
-      'uid', 'name', 'vmid', 'type', 'status', 'cluster', 'node', 'vcpus', 'memoryBytes', 'diskBytes', 'ips', 'nics',
-      'tags', 'pool', 'uptime', 'ha', 'template', 'onboot', 'ostype', 'lock',
+      'uid',
+      'name',
+      'vmid',
+      'type',
+      'status',
+      'cluster',
+      'node',
+      'vcpus',
+      'memoryBytes',
+      'diskBytes',
+      'ips',
+      'nics',
+      'tags',
+      'pool',
+      'uptime',
+      'ha',
+      'template',
+      'onboot',
+      'ostype',
+      'lock',
     ],
     rowKey: (r) => s(r.uid) || `${s(r.cluster)}/${s(r.vmid)}`,
     search: GUEST_SEARCH,
@@ -196,8 +222,22 @@ export const KINDS: Record<KindId, KindDef> = {
       { key: 'ip', label: 'IP', width: 130, value: prop('ip'), default: true },
       { key: 'cpus', label: 'CPUs', width: 70, value: prop('cpus'), format: 'count', default: true },
       { key: 'cpuUsage', label: 'CPU use', width: 90, value: prop('cpuUsage'), format: 'percent', default: true },
-      { key: 'memTotalBytes', label: 'Memory', width: 100, value: prop('memTotalBytes'), format: 'bytes', default: true },
-      { key: 'memUse', label: 'Memory use', width: 130, value: usage('memUsedBytes', 'memTotalBytes'), cell: 'usage', default: true },
+      {
+        key: 'memTotalBytes',
+        label: 'Memory',
+        width: 100,
+        value: prop('memTotalBytes'),
+        format: 'bytes',
+        default: true,
+      },
+      {
+        key: 'memUse',
+        label: 'Memory use',
+        width: 130,
+        value: usage('memUsedBytes', 'memTotalBytes'),
+        cell: 'usage',
+        default: true,
+      },
       { key: 'uptime', label: 'Uptime', width: 110, value: prop('uptime'), format: 'duration', default: true },
       { key: 'pveVersion', label: 'PVE', width: 180, value: prop('pveVersion'), default: true },
       { key: 'cpuModel', label: 'CPU model', width: 220, value: prop('cpuModel') },

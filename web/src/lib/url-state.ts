@@ -27,7 +27,14 @@ export function parseDate(v: string | null | undefined): SnapshotDate {
 
 function list(v: string | null): string[] {
   if (!v) return [];
-  return [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 export function readView(search: string): ViewState {

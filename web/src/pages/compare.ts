@@ -23,7 +23,8 @@ export function ComparePage() {
   const to = parseDate(params.get('to'));
   const toDate = to === 'last' ? (latest ?? readable[0]?.date ?? null) : to;
   const fromParam = parseDate(params.get('from'));
-  const fromDate = fromParam === 'last' ? (readable.find((s) => toDate !== null && s.date < toDate)?.date ?? null) : fromParam;
+  const fromDate =
+    fromParam === 'last' ? (readable.find((s) => toDate !== null && s.date < toDate)?.date ?? null) : fromParam;
   const text = params.get('q') ?? '';
   const hidden = new Set((params.get('hide') ?? '').split(',').filter(Boolean));
   const shown = new Set(DIFF_GROUPS.map((g) => g.id).filter((id) => !hidden.has(id)));
@@ -59,8 +60,9 @@ export function ComparePage() {
     ${!fromDate && !recent.loading && html`<p class="notice">Pick the earlier snapshot to compare with.</p>`}
     <${ErrorBox} error=${diff.error} onRetry=${diff.reload} />
     ${diff.loading && fromDate && toDate && html`<${Loading} text="Comparing snapshots…" />`}
-    ${diff.data &&
-    html`<div class="toolbar">
+    ${
+      diff.data &&
+      html`<div class="toolbar">
         <label class="search">
           <span class="sr-only">Filter changes</span>
           <input type="search" value=${text} placeholder="Filter: name, node, cluster, volume…" onInput=${(e: Event) =>
@@ -77,12 +79,13 @@ export function ComparePage() {
         )}
       </div>
       <p class="muted small">${dateTime(diff.data.from as number)} → ${dateTime(diff.data.to as number)}</p>
-      ${filtered.every((g) => g.rows.length === 0)
-        ? html`<${Empty}>${text ? 'No change matches this filter.' : 'Nothing changed between these snapshots.'}<//>`
-        : filtered
-            .filter((g) => g.rows.length > 0)
-            .map(
-              (g) => html`<details class="diff-group" open key=${g.id} data-group=${g.id}>
+      ${
+        filtered.every((g) => g.rows.length === 0)
+          ? html`<${Empty}>${text ? 'No change matches this filter.' : 'Nothing changed between these snapshots.'}<//>`
+          : filtered
+              .filter((g) => g.rows.length > 0)
+              .map(
+                (g) => html`<details class="diff-group" open key=${g.id} data-group=${g.id}>
                 <summary><h2>${g.title} <span class="chip-count">${g.rows.length}</span></h2></summary>
                 <ul class="diff-rows">
                   ${g.rows.slice(0, 500).map(
@@ -95,6 +98,8 @@ export function ComparePage() {
                   ${g.rows.length > 500 && html`<li class="muted">…and ${count(g.rows.length - 500)} more; narrow the filter to see them.</li>`}
                 </ul>
               </details>`,
-            )}`}
+              )
+      }`
+    }
   </div>`;
 }

@@ -60,7 +60,9 @@ export function DashboardPage() {
 
   const items = snaps.data?.items ?? [];
   const lastCrawl = items[0];
-  const shown = items.find((s) => s.date === shownDate) ?? (view.date === 'last' ? items.find((s) => s.status !== 'failed') : undefined);
+  const shown =
+    items.find((s) => s.date === shownDate) ??
+    (view.date === 'last' ? items.find((s) => s.status !== 'failed') : undefined);
   const totals = useMemo(() => {
     if (!shown) return null;
     if (view.clusters.length === 0 && shown.totals) return shown.totals;
@@ -69,7 +71,8 @@ export function DashboardPage() {
     for (const c of outcomes(shown)) {
       if (!view.clusters.includes(c.name)) continue;
       sum.clusters = (sum.clusters as number) + 1;
-      for (const [k, v] of Object.entries(obj(c.counts))) if (typeof v === 'number') sum[k] = ((sum[k] as number) ?? 0) + v;
+      for (const [k, v] of Object.entries(obj(c.counts)))
+        if (typeof v === 'number') sum[k] = ((sum[k] as number) ?? 0) + v;
     }
     return sum;
   }, [shown, view.clusters.join(',')]);
@@ -83,13 +86,16 @@ export function DashboardPage() {
     </div>
 
     <section class="cards" aria-label="Totals">
-      ${totals
-        ? TOTALS.filter(([k]) => num(totals[k]) !== null).map(
-            ([k, label]) => html`<div class="card" key=${k}><div class="card-value">${count(totals[k])}</div><div class="card-label">${label}</div></div>`,
-          )
-        : snaps.loading
-          ? html`<${Loading} />`
-          : html`<${Empty}>No totals for this snapshot.<//>`}
+      ${
+        totals
+          ? TOTALS.filter(([k]) => num(totals[k]) !== null).map(
+              ([k, label]) =>
+                html`<div class="card" key=${k}><div class="card-value">${count(totals[k])}</div><div class="card-label">${label}</div></div>`,
+            )
+          : snaps.loading
+            ? html`<${Loading} />`
+            : html`<${Empty}>No totals for this snapshot.<//>`
+      }
     </section>
 
     <div class="grid2">
@@ -122,18 +128,23 @@ export function DashboardPage() {
     <${Section} title="Capacity over 30 days" id="h-trend">
       <${ErrorBox} error=${range.error} onRetry=${range.reload} />
       ${range.loading && shownDate && html`<${Loading} />`}
-      ${range.data &&
-      html`<div class="charts">
+      ${
+        range.data &&
+        html`<div class="charts">
         <${LineChart} title="CPU (cores)" series=${charts.cpu} format=${(v: number) => count(Math.round(v))} />
         <${LineChart} title="Memory" series=${charts.memory} format=${bytes} />
         <${LineChart} title="Storage" series=${charts.storage} format=${bytes} />
-      </div>`}
+      </div>`
+      }
     <//>
   </div>`;
 }
 
 /** Sums the range's points per date across clusters, one line per numeric measure (ratios left out). */
-function capacityCharts(points: Obj[]): { cpu: Series[]; memory: Series[]; storage: Series[] } {
+function capacityCharts(all: Obj[]): { cpu: Series[]; memory: Series[]; storage: Series[] } {
+  // The API adds `cluster: "*"` points that sum the clusters shown; use them when present.
+  const sums = all.filter((p) => p.cluster === '*');
+  const points = sums.length ? sums : all;
   const out = { cpu: [] as Series[], memory: [] as Series[], storage: [] as Series[] };
   for (const metric of ['cpu', 'memory', 'storage'] as const) {
     const byKey = new Map<string, Map<number, number>>();
@@ -141,14 +152,17 @@ function capacityCharts(points: Obj[]): { cpu: Series[]; memory: Series[]; stora
       const d = num(p.date);
       if (d === null) continue;
       for (const [k, v] of Object.entries(obj(p[metric]))) {
-        if (typeof v !== 'number' || /ratio|percent|fraction/i.test(k)) continue;
+        if (typeof v !== 'number' || /ratio|percent|fraction|free/i.test(k)) continue;
         if (!byKey.has(k)) byKey.set(k, new Map());
         const m = byKey.get(k)!;
         m.set(d, (m.get(d) ?? 0) + v);
       }
     }
     out[metric] = [...byKey.entries()].map(([k, m]) => ({
-      label: k.replace(/Bytes$/, '').replace(/([A-Z])/g, ' $1').toLowerCase(),
+      label: k
+        .replace(/Bytes$/, '')
+        .replace(/([A-Z])/g, ' $1')
+        .toLowerCase(),
       points: [...m.entries()].sort((a, b) => a[0] - b[0]).map(([x, y]) => ({ x, y })),
     }));
   }
@@ -197,10 +211,12 @@ function CrawlStatus(props: { snapshot: SnapshotItem }) {
       ${finished !== null && html`<span class="muted"> · took ${duration((finished - started) * 1000)}</span>`}
       <span class="muted"> · ${list.length - failed.length} of ${list.length} clusters ok</span>
     </p>
-    ${failed.length > 0 &&
-    html`<ul class="failures">
+    ${
+      failed.length > 0 &&
+      html`<ul class="failures">
       ${failed.map((c) => html`<li key=${c.name}><strong>${c.name}</strong>: <span>${String(c.error ?? 'failed')}</span></li>`)}
-    </ul>`}
+    </ul>`
+    }
   </div>`;
 }
 
@@ -223,8 +239,8 @@ function CapacityTable(props: { clusters: Obj[] }) {
         return html`<tr key=${String(c.cluster)}>
           <th scope="row">${String(c.cluster)}</th>
           <td>${cpuRatio !== null ? `${cpuRatio.toFixed(2)} : 1` : ''} <span class="muted small">${count(cpu.allocated)} / ${count(cpu.physical)}</span></td>
-          <td><${UsageBar} fraction=${ratioOf(mem, ['used', 'usedBytes'], ['physical', 'total', 'physicalBytes', 'totalBytes'])} /></td>
-          <td><${UsageBar} fraction=${ratioOf(sto, ['used', 'usedBytes'], ['total', 'totalBytes'])} /></td>
+          <td><${UsageBar} fraction=${num(mem.usedFraction) ?? ratioOf(mem, ['used'], ['physical'])} /></td>
+          <td><${UsageBar} fraction=${num(sto.usedFraction) ?? ratioOf(sto, ['used'], ['total'])} /></td>
         </tr>`;
       })}
     </tbody>
@@ -239,15 +255,17 @@ function Coverage(props: { data: { summary: { covered: number; uncovered: number
     <${Donut} fraction=${fraction} label=${`${covered} of ${total} guests backed up in the last 24 hours`} tone=${fraction >= 0.95 ? 'ok' : fraction >= 0.8 ? 'warn' : 'bad'} />
     <div>
       <p><strong>${count(covered)}</strong> of ${count(total)} guests have a backup from the last 24 hours; <strong>${count(uncovered)}</strong> do not.</p>
-      ${missing.length > 0 &&
-      html`<ul class="plain small">
+      ${
+        missing.length > 0 &&
+        html`<ul class="plain small">
         ${missing.map(
           (g) => html`<li key=${String(g.uid)}>
             <${Link} href=${hrefWithScope(`/guests/${encodeURIComponent(String(g.uid))}`)}>${String(g.name ?? g.vmid)}<//>
             <span class="muted"> · ${String(g.cluster)} · ${g.lastBackup ? `last ${dateTime(toEpochSeconds(g.lastBackup))}` : 'never'}</span>
           </li>`,
         )}
-      </ul>`}
+      </ul>`
+      }
     </div>
   </div>`;
 }

@@ -68,7 +68,9 @@ export function GuestActions(props: { guest: Obj; date: number | null }) {
     fields: 'node,online,status',
     limit: 1000,
   });
-  const targets = (nodes.data?.items ?? []).filter((n) => n.node !== g.node).map((n) => ({ node: String(n.node), online: n.online !== false }));
+  const targets = (nodes.data?.items ?? [])
+    .filter((n) => n.node !== g.node)
+    .map((n) => ({ node: String(n.node), online: n.online !== false }));
 
   const run = async () => {
     if (!pending) return;
@@ -80,7 +82,10 @@ export function GuestActions(props: { guest: Obj; date: number | null }) {
     setError(null);
     try {
       const body = pending === 'migrate' ? { target, online } : {};
-      const r = await post<{ taskId: string; upid?: string }>(`/guests/${encodeURIComponent(uid)}/actions/${pending}`, body);
+      const r = await post<{ taskId: string; upid?: string }>(
+        `/guests/${encodeURIComponent(uid)}/actions/${pending}`,
+        body,
+      );
       const label = `${LABEL[pending].replace('…', '')} ${String(g.name ?? g.vmid)}${pending === 'migrate' ? ` to ${target}` : ''}`;
       setTasks((t) => [{ taskId: r.taskId, label }, ...t]);
       setPending(null);
@@ -113,8 +118,9 @@ export function GuestActions(props: { guest: Obj; date: number | null }) {
     <p class="muted small">
       Actions apply to the guest as it is now; the status above is from the snapshot of the chosen date.
     </p>
-    ${pending &&
-    html`<${ConfirmDialog}
+    ${
+      pending &&
+      html`<${ConfirmDialog}
       title=${`${LABEL[pending].replace('…', '')} ${String(g.name ?? '')} (${String(g.vmid)})?`}
       confirmLabel=${LABEL[pending].replace('…', '')}
       danger=${pending === 'stop' || pending === 'reset'}
@@ -124,8 +130,9 @@ export function GuestActions(props: { guest: Obj; date: number | null }) {
     >
       <p>${EXPLAIN[pending]}</p>
       <p class="muted small">Cluster <strong>${String(g.cluster)}</strong>, node <strong>${String(g.node)}</strong>.</p>
-      ${pending === 'migrate' &&
-      html`<label class="field">
+      ${
+        pending === 'migrate' &&
+        html`<label class="field">
           <span>Target node</span>
           <select value=${target} onChange=${(e: Event) => setTarget((e.target as HTMLSelectElement).value)} required>
             <option value="">Choose a node…</option>
@@ -135,15 +142,20 @@ export function GuestActions(props: { guest: Obj; date: number | null }) {
         <label class="check">
           <input type="checkbox" checked=${online} onChange=${(e: Event) => setOnline((e.target as HTMLInputElement).checked)} />
           <span>Online (live) migration</span>
-        </label>`}
+        </label>`
+      }
       ${error && html`<p class="error-text" role="alert">${error}</p>`}
-    <//>`}
+    <//>`
+    }
     ${tasks.map(
-      (t) => html`<${TaskProgress} key=${t.taskId} taskId=${t.taskId} label=${t.label} onDone=${(task: Task) => setFinished(task)} />`,
+      (t) =>
+        html`<${TaskProgress} key=${t.taskId} taskId=${t.taskId} label=${t.label} onDone=${(task: Task) => setFinished(task)} />`,
     )}
-    ${finished &&
-    html`<p class="small muted">
+    ${
+      finished &&
+      html`<p class="small muted">
       <${Badge} value=${finished.ok === false ? 'failed' : 'done'} /> The next crawl will show the guest's new state.
-    </p>`}
+    </p>`
+    }
   </div>`;
 }

@@ -60,14 +60,15 @@ export function GuestPage(props: { uid: string }) {
         <span>${str(g.type) === 'lxc' ? 'Container' : 'Virtual machine'} ${str(g.vmid)}</span>
         <span class="muted">on ${str(g.node)} in ${str(g.cluster)}</span>
         <span class="muted">· snapshot of ${dateTime(date)}</span>
-        ${pveLink &&
-        html`<a class="btn small" href=${pveLink} target="_blank" rel="noopener noreferrer">Open in Proxmox ↗</a>`}
+        ${
+          pveLink &&
+          html`<a class="btn small" href=${pveLink} target="_blank" rel="noopener noreferrer">Open in Proxmox ↗</a>`
+        }
       </p>
       ${guestTags(g).length > 0 && html`<p>${guestTags(g).map((t) => html`<span class="tag" key=${t}>${t}</span>`)}</p>`}
     </div>
 
-    ${mayAct &&
-    html`<${Section} title="Actions" id="h-actions"><${GuestActions} guest=${g} date=${date} /><//>`}
+    ${mayAct && html`<${Section} title="Actions" id="h-actions"><${GuestActions} guest=${g} date=${date} /><//>`}
 
     <div class="grid2">
       <${Section} title="Configuration" id="h-config">
@@ -87,7 +88,12 @@ export function GuestPage(props: { uid: string }) {
             ['Template', g.template ? 'yes' : ''],
             ['Pool', g.pool],
             ['Lock', g.lock],
-            ['HA', (g.ha as Obj | undefined)?.state ? `${str((g.ha as Obj).state)}${(g.ha as Obj).group ? ` (group ${str((g.ha as Obj).group)})` : ''}` : ''],
+            [
+              'HA',
+              (g.ha as Obj | undefined)?.state
+                ? `${str((g.ha as Obj).state)}${(g.ha as Obj).group ? ` (group ${str((g.ha as Obj).group)})` : ''}`
+                : '',
+            ],
             ['Uptime', typeof g.uptime === 'number' && g.uptime > 0 ? duration(g.uptime * 1000) : ''],
             ['Created', g.ctime ? dateTime(g.ctime) : ''],
             ['UID', `${str(g.uid)}${g.uidSource ? ` (${str(g.uidSource)})` : ''}`],
@@ -97,15 +103,18 @@ export function GuestPage(props: { uid: string }) {
         ${g.configMissing && html`<p class="notice small">The configuration could not be read at this date; only summary figures are known.</p>`}
       <//>
       <${Section} title="Notes" id="h-notes">
-        ${str(g.notes)
-          ? html`<pre class="notes" data-testid="guest-notes">${str(g.notes)}</pre>`
-          : html`<${Empty}>No notes.<//>`}
+        ${
+          str(g.notes)
+            ? html`<pre class="notes" data-testid="guest-notes">${str(g.notes)}</pre>`
+            : html`<${Empty}>No notes.<//>`
+        }
       <//>
     </div>
 
     <${Section} title="Network" id="h-nics">
-      ${arr(g.nics).length
-        ? html`<div class="table-wrap"><table class="table">
+      ${
+        arr(g.nics).length
+          ? html`<div class="table-wrap"><table class="table">
             <thead><tr><th scope="col">Interface</th><th scope="col">Model</th><th scope="col">MAC</th><th scope="col">Bridge</th><th scope="col">VLAN</th><th scope="col">Firewall</th><th scope="col">Address</th></tr></thead>
             <tbody>
               ${arr(g.nics).map(
@@ -121,7 +130,8 @@ export function GuestPage(props: { uid: string }) {
               )}
             </tbody>
           </table></div>`
-        : html`<${Empty}>No network interfaces.<//>`}
+          : html`<${Empty}>No network interfaces.<//>`
+      }
       <p class="small">
         <strong>IP addresses:</strong> ${guestIps(g).length ? html`<span class="mono">${guestIps(g).join(', ')}</span>` : html`<span class="muted">none known</span>`}
         ${g.ipsAt && html`<span class="muted"> (guest agent, ${dateTime(g.ipsAt)})</span>`}
@@ -129,8 +139,9 @@ export function GuestPage(props: { uid: string }) {
     <//>
 
     <${Section} title="Disks" id="h-disks">
-      ${guest.data!.disks.length
-        ? html`<div class="table-wrap"><table class="table">
+      ${
+        guest.data!.disks.length
+          ? html`<div class="table-wrap"><table class="table">
             <thead><tr><th scope="col">Slot</th><th scope="col">Volume</th><th scope="col">Storage</th><th scope="col" class="num">Size</th><th scope="col">Format</th><th scope="col">Options</th></tr></thead>
             <tbody>
               ${guest.data!.disks.map(
@@ -140,17 +151,21 @@ export function GuestPage(props: { uid: string }) {
                   <td>${str(d.storage)}</td>
                   <td class="num">${bytes(d.sizeBytes)}</td>
                   <td>${str(d.format)}</td>
-                  <td class="small">${Object.entries((d.options as Obj) ?? {}).map(([k, v]) => `${k}=${str(v)}`).join(', ')}</td>
+                  <td class="small">${Object.entries((d.options as Obj) ?? {})
+                    .map(([k, v]) => `${k}=${str(v)}`)
+                    .join(', ')}</td>
                 </tr>`,
               )}
             </tbody>
           </table></div>`
-        : html`<${Empty}>No disks.<//>`}
+          : html`<${Empty}>No disks.<//>`
+      }
     <//>
 
     <${Section} title="Backups" id="h-backups">
-      ${guest.data!.backups.length
-        ? html`<div class="table-wrap"><table class="table">
+      ${
+        guest.data!.backups.length
+          ? html`<div class="table-wrap"><table class="table">
             <thead><tr><th scope="col">Taken</th><th scope="col">Storage</th><th scope="col">Backup</th><th scope="col" class="num">Size</th><th scope="col">Verified</th><th scope="col">Flags</th></tr></thead>
             <tbody>
               ${[...guest.data!.backups]
@@ -167,7 +182,8 @@ export function GuestPage(props: { uid: string }) {
                 )}
             </tbody>
           </table></div>`
-        : html`<${Empty}>No backups of this guest at this date.<//>`}
+          : html`<${Empty}>No backups of this guest at this date.<//>`
+      }
     <//>
 
     <${Section} title="History (90 days)" id="h-history">
@@ -192,8 +208,19 @@ const HISTORY_FIELDS: [string, string, (v: unknown) => string][] = [
   ['status', 'Status', str],
   ['cpus', 'vCPUs', str],
   ['memory', 'Memory', bytes],
-  ['disks', 'Disks', (v) => (Array.isArray(v) ? `${v.length} · ${bytes(v.reduce((s: number, d: Obj) => s + (Number(d.sizeBytes ?? d.size) || 0), 0))}` : str(v))],
-  ['lastBackup', 'Last backup', (v) => dateTime(toEpochSeconds(v))],
+  [
+    'disks',
+    'Disks',
+    (v) =>
+      Array.isArray(v)
+        ? `${v.length} · ${bytes(v.reduce((s: number, d: Obj) => s + (Number(d.sizeBytes ?? d.size) || 0), 0))}`
+        : str(v),
+  ],
+  [
+    'lastBackup',
+    'Last backup',
+    (v) => dateTime(toEpochSeconds(v && typeof v === 'object' ? (v as Obj).backupTime : v)),
+  ],
 ];
 
 function historyValue(item: Obj, key: string): unknown {

@@ -51,7 +51,6 @@ export function InventoryPage(props: { kind: KindDef }) {
       setQ(view.q);
     }
   }, [view.q]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: only q drives this
   useEffect(() => {
     const t = setTimeout(() => {
       const normal = q.trim() ? q : '';
@@ -72,10 +71,7 @@ export function InventoryPage(props: { kind: KindDef }) {
   const rows = useMemo(() => sorted.filter(search.test), [sorted, search]);
 
   const onSort = (key: string) =>
-    setView(
-      { sort: key, order: key === sortKey && view.order === 'asc' ? 'desc' : 'asc' },
-      { replace: true },
-    );
+    setView({ sort: key, order: key === sortKey && view.order === 'asc' ? 'desc' : 'asc' }, { replace: true });
   const setColumns = (keys: string[]) => {
     try {
       localStorage.setItem(colsKey(kind), keys.join(','));
@@ -86,7 +82,9 @@ export function InventoryPage(props: { kind: KindDef }) {
   };
   const toggleColumn = (key: string) => {
     const current = columns.map((c) => c.key);
-    const next = current.includes(key) ? current.filter((k) => k !== key) : kind.columns.map((c) => c.key).filter((k) => k === key || current.includes(k));
+    const next = current.includes(key)
+      ? current.filter((k) => k !== key)
+      : kind.columns.map((c) => c.key).filter((k) => k === key || current.includes(k));
     if (next.length) setColumns(next);
   };
   const exportCsv = () => {
@@ -143,9 +141,11 @@ export function InventoryPage(props: { kind: KindDef }) {
       <button type="button" class="btn" onClick=${exportCsv} disabled=${rows.length === 0}>Export CSV</button>
     </div>
     <p id="search-help" class=${search.error ? 'error-text small' : 'muted small'}>
-      ${search.error ??
-      html`Search: ${kind.search.fields.map((f) => html`<code key=${f.key}>${f.key}:</code> `)} free text,
-        <code>-</code> to negate, <code>a,b</code> for either, <code>*</code> as a wildcard.`}
+      ${
+        search.error ??
+        html`Search: ${kind.search.fields.map((f) => html`<code key=${f.key}>${f.key}:</code> `)} free text,
+        <code>-</code> to negate, <code>a,b</code> for either, <code>*</code> as a wildcard.`
+      }
     </p>
     ${status && html`<p class="muted small" role="status">${status}</p>`}
     <${ErrorBox} error=${inv.error} onRetry=${inv.reload} />

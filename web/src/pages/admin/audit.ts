@@ -50,15 +50,18 @@ export function AuditPage() {
       setLoading(false);
     }
   };
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the applied filters change
   useEffect(() => {
     load(null, applied);
   }, [applied]);
 
-  const field = (k: keyof Filters) => (e: Event) => setFilters({ ...filters, [k]: (e.target as HTMLInputElement).value });
+  const field = (k: keyof Filters) => (e: Event) =>
+    setFilters({ ...filters, [k]: (e.target as HTMLInputElement).value });
   return html`<div class="page">
     <div class="page-head"><h1>Audit log</h1></div>
-    <form class="toolbar" onSubmit=${(e: Event) => (e.preventDefault(), setApplied(filters))}>
+    <form class="toolbar" onSubmit=${(e: Event) => {
+      e.preventDefault();
+      setApplied(filters);
+    }}>
       <label class="field inline"><span>Who</span><input value=${filters.actor} onInput=${field('actor')} placeholder="ldap:admin" /></label>
       <label class="field inline"><span>Action</span><input value=${filters.action} onInput=${field('action')} placeholder="auth.login" /></label>
       <label class="field inline"><span>Outcome</span>
@@ -70,8 +73,9 @@ export function AuditPage() {
     </form>
     ${error && html`<${ErrorBox} error=${new Error(error)} onRetry=${() => load(null, applied)} />`}
     ${items.length === 0 && !loading && !error && html`<${Empty}>No records.<//>`}
-    ${items.length > 0 &&
-    html`<div class="table-wrap"><table class="table">
+    ${
+      items.length > 0 &&
+      html`<div class="table-wrap"><table class="table">
       <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">From</th><th scope="col">Details</th></tr></thead>
       <tbody>
         ${items.map(
@@ -86,7 +90,8 @@ export function AuditPage() {
           </tr>`,
         )}
       </tbody>
-    </table></div>`}
+    </table></div>`
+    }
     ${loading && html`<${Loading} />`}
     ${cursor && !loading && html`<button type="button" class="btn" onClick=${() => load(cursor, applied)}>Load more</button>`}
   </div>`;

@@ -66,15 +66,21 @@ function JobView(props: { job: PurgeJob }) {
     </div>
     ${running && html`<div class="progress indeterminate" aria-hidden="true"><span></span></div>`}
     ${j.error && html`<p class="error-text">${j.error}</p>`}
-    ${j.dates &&
-    html`<p>${j.dryRun ? 'Would remove' : 'Removed'} <strong>${count(j.dates.length)}</strong> snapshot${j.dates.length === 1 ? '' : 's'}${j.dates.length
-      ? html`: ${j.dates.slice(0, 12).map(dateTime).join(', ')}${j.dates.length > 12 ? `, and ${count(j.dates.length - 12)} more` : ''}`
-      : '.'}</p>`}
-    ${j.removed &&
-    Object.keys(j.removed).length > 0 &&
-    html`<p class="small">${Object.entries(j.removed)
-      .map(([k, v]) => `${k}: ${count(v)}`)
-      .join(' · ')}</p>`}
+    ${
+      j.dates &&
+      html`<p>${j.dryRun ? 'Would remove' : 'Removed'} <strong>${count(j.dates.length)}</strong> snapshot${j.dates.length === 1 ? '' : 's'}${
+        j.dates.length
+          ? html`: ${j.dates.slice(0, 12).map(dateTime).join(', ')}${j.dates.length > 12 ? `, and ${count(j.dates.length - 12)} more` : ''}`
+          : '.'
+      }</p>`
+    }
+    ${
+      j.removed &&
+      Object.keys(j.removed).length > 0 &&
+      html`<p class="small">${Object.entries(j.removed)
+        .map(([k, v]) => `${k}: ${count(v)}`)
+        .join(' · ')}</p>`
+    }
   </div>`;
 }
 
@@ -91,7 +97,8 @@ export function PurgePage() {
   const run = useJob(runId);
   const [previewed, setPreviewed] = useState<Request | null>(null);
 
-  const request = (): Request => (mode === 'duration' ? { before: /^\d{10}$/.test(before) ? Number(before) : before.trim() } : { keep: keep.trim() });
+  const request = (): Request =>
+    mode === 'duration' ? { before: /^\d{10}$/.test(before) ? Number(before) : before.trim() } : { keep: keep.trim() };
   const start = async (dryRun: boolean) => {
     setError(null);
     const body = dryRun ? request() : previewed!;
@@ -108,23 +115,32 @@ export function PurgePage() {
       setError(errorText(e));
     }
   };
-  const previewDone = preview.job && preview.job.status !== 'running' && preview.job.status !== 'queued' && preview.job.status !== 'pending';
+  const previewDone =
+    preview.job &&
+    preview.job.status !== 'running' &&
+    preview.job.status !== 'queued' &&
+    preview.job.status !== 'pending';
   const toRemove = preview.job?.dates?.length ?? 0;
 
   return html`<div class="page">
     <div class="page-head"><h1>Purge old snapshots</h1></div>
     <${Section} title="What to remove" id="h-purge">
-      <form onSubmit=${(e: Event) => (e.preventDefault(), start(true))}>
+      <form onSubmit=${(e: Event) => {
+        e.preventDefault();
+        start(true);
+      }}>
         <fieldset class="radios">
           <legend>Remove</legend>
           <label class="check"><input type="radio" name="mode" checked=${mode === 'duration'} onChange=${() => setMode('duration')} /> <span>snapshots older than</span></label>
           <label class="check"><input type="radio" name="mode" checked=${mode === 'keep'} onChange=${() => setMode('keep')} /> <span>what a retention policy does not keep</span></label>
         </fieldset>
-        ${mode === 'duration'
-          ? html`<label class="field"><span>Older than (e.g. 90d, 12w, 6m) or a snapshot date</span>
+        ${
+          mode === 'duration'
+            ? html`<label class="field"><span>Older than (e.g. 90d, 12w, 6m) or a snapshot date</span>
               <input value=${before} onInput=${(e: Event) => setBefore((e.target as HTMLInputElement).value)} required data-testid="purge-before" /></label>`
-          : html`<label class="field"><span>Retention policy</span>
-              <input value=${keep} onInput=${(e: Event) => setKeep((e.target as HTMLInputElement).value)} placeholder="e.g. all:7d,hourly:30d,daily:365d" required /></label>`}
+            : html`<label class="field"><span>Retention policy</span>
+              <input value=${keep} onInput=${(e: Event) => setKeep((e.target as HTMLInputElement).value)} placeholder="e.g. all:7d,hourly:30d,daily:365d" required /></label>`
+        }
         <div class="btn-row">
           <button type="submit" class="btn primary">Preview (dry run)</button>
         </div>
@@ -132,26 +148,33 @@ export function PurgePage() {
       ${error && html`<p class="error-text" role="alert">${error}</p>`}
       ${preview.error && html`<p class="error-text" role="alert">${preview.error}</p>`}
       ${preview.job && html`<${JobView} job=${preview.job} />`}
-      ${previewDone &&
-      !runId &&
-      preview.job?.status !== 'failed' &&
-      html`<div class="btn-row">
+      ${
+        previewDone &&
+        !runId &&
+        preview.job?.status !== 'failed' &&
+        html`<div class="btn-row">
         <button type="button" class="btn primary danger" disabled=${toRemove === 0} onClick=${() => setConfirm(true)}>
           Purge ${count(toRemove)} snapshot${toRemove === 1 ? '' : 's'}…
         </button>
-      </div>`}
+      </div>`
+      }
       ${run.error && html`<p class="error-text" role="alert">${run.error}</p>`}
       ${run.job && html`<${JobView} job=${run.job} />`}
     <//>
-    ${confirm &&
-    html`<${ConfirmDialog}
+    ${
+      confirm &&
+      html`<${ConfirmDialog}
       title="Purge snapshots?"
       confirmLabel="Purge"
       danger
-      onConfirm=${() => (setConfirm(false), start(false))}
+      onConfirm=${() => {
+        setConfirm(false);
+        start(false);
+      }}
       onCancel=${() => setConfirm(false)}
     >
       <p>This removes <strong>${count(toRemove)}</strong> snapshots and everything recorded in them. It cannot be undone.</p>
-    <//>`}
+    <//>`
+    }
   </div>`;
 }

@@ -15,11 +15,13 @@ export function RolesPage() {
     <p class="muted">Members of these directory groups get these roles. They are set with <code>STRATA_ROLE_BINDINGS</code>.</p>
     <${ErrorBox} error=${r.error} onRetry=${r.reload} />
     ${r.loading && html`<${Loading} />`}
-    ${r.data &&
-    html`<${Section} title="Directory groups" id="h-bindings">
-        ${r.data.bindings.length === 0
-          ? html`<${Empty}>No bindings: only local administrators and API tokens can sign in.<//>`
-          : html`<div class="table-wrap"><table class="table">
+    ${
+      r.data &&
+      html`<${Section} title="Directory groups" id="h-bindings">
+        ${
+          r.data.bindings.length === 0
+            ? html`<${Empty}>No bindings: only local administrators and API tokens can sign in.<//>`
+            : html`<div class="table-wrap"><table class="table">
               <thead><tr><th scope="col">LDAP group</th><th scope="col">Role</th><th scope="col">Clusters</th></tr></thead>
               <tbody>
                 ${r.data.bindings.map(
@@ -30,10 +32,12 @@ export function RolesPage() {
                   </tr>`,
                 )}
               </tbody>
-            </table></div>`}
+            </table></div>`
+        }
       <//>
       <${Section} title="Local administrators (break-glass)" id="h-local">
         ${r.data.localAdmins.length ? html`<ul class="plain">${r.data.localAdmins.map((a) => html`<li key=${a} class="mono">${a}</li>`)}</ul>` : html`<${Empty}>None.<//>`}
-      <//>`}
+      <//>`
+    }
   </div>`;
 }

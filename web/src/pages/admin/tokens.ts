@@ -47,10 +47,11 @@ export function TokensPage() {
     >
       <${ErrorBox} error=${list.error ?? error} onRetry=${list.reload} />
       ${list.loading && html`<${Loading} />`}
-      ${list.data &&
-      (list.data.items.length === 0
-        ? html`<${Empty}>No API tokens yet.<//>`
-        : html`<div class="table-wrap"><table class="table">
+      ${
+        list.data &&
+        (list.data.items.length === 0
+          ? html`<${Empty}>No API tokens yet.<//>`
+          : html`<div class="table-wrap"><table class="table">
             <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Scope</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>
               ${list.data.items.map(
@@ -66,13 +67,22 @@ export function TokensPage() {
                 </tr>`,
               )}
             </tbody>
-          </table></div>`)}
+          </table></div>`)
+      }
     <//>
-    ${creating && html`<${CreateToken} onClose=${() => (setCreating(false), list.reload())} />`}
-    ${revoking &&
-    html`<${ConfirmDialog} title=${`Revoke token ${revoking.name}?`} confirmLabel="Revoke" danger onConfirm=${revoke} onCancel=${() => setRevoking(null)}>
+    ${
+      creating &&
+      html`<${CreateToken} onClose=${() => {
+        setCreating(false);
+        list.reload();
+      }} />`
+    }
+    ${
+      revoking &&
+      html`<${ConfirmDialog} title=${`Revoke token ${revoking.name}?`} confirmLabel="Revoke" danger onConfirm=${revoke} onCancel=${() => setRevoking(null)}>
       <p>Scripts using this token stop working at once. This cannot be undone.</p>
-    <//>`}
+    <//>`
+    }
   </div>`;
 }
 
@@ -118,18 +128,21 @@ function CreateToken(props: { onClose: () => void }) {
     title=${secret ? 'Token created' : 'Create an API token'}
     onClose=${props.onClose}
     onSubmit=${create}
-    actions=${secret
-      ? html`<button type="submit" class="btn primary">Done</button>`
-      : html`<button type="button" class="btn" onClick=${props.onClose}>Cancel</button>
-          <button type="submit" class="btn primary" disabled=${busy || !name.trim()}>Create</button>`}
+    actions=${
+      secret
+        ? html`<button type="submit" class="btn primary">Done</button>`
+        : html`<button type="button" class="btn" onClick=${props.onClose}>Cancel</button>
+          <button type="submit" class="btn primary" disabled=${busy || !name.trim()}>Create</button>`
+    }
   >
-    ${secret
-      ? html`<p>Copy the secret now: <strong>it is not shown again</strong>. Send it as <code>Authorization: Bearer …</code>.</p>
+    ${
+      secret
+        ? html`<p>Copy the secret now: <strong>it is not shown again</strong>. Send it as <code>Authorization: Bearer …</code>.</p>
           <div class="secret-box">
             <code class="mono" data-testid="token-secret">${secret}</code>
             <button type="button" class="btn small" onClick=${copy}>${copied ? 'Copied' : 'Copy'}</button>
           </div>`
-      : html`<label class="field"><span>Name</span><input value=${name} onInput=${value(setName)} required maxlength="100" /></label>
+        : html`<label class="field"><span>Name</span><input value=${name} onInput=${value(setName)} required maxlength="100" /></label>
           <label class="field"><span>Role</span>
             <select value=${role} onChange=${value(setRole)}>
               <option value="audit">audit (read)</option>
@@ -140,7 +153,8 @@ function CreateToken(props: { onClose: () => void }) {
           <label class="field"><span>Cluster group (empty: all clusters)</span><input value=${group} onInput=${value(setGroup)} /></label>
           <label class="field"><span>Expires after (days)</span>
             <input type="number" min="1" max="730" value=${days} onInput=${(e: Event) => setDays(Number((e.target as HTMLInputElement).value) || 90)} />
-          </label>`}
+          </label>`
+    }
     ${error && html`<p class="error-text" role="alert">${error}</p>`}
   <//>`;
 }
