@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { serveConsole } from '../web/serve.ts';
 import { LdapDirectory } from './auth/ldap.ts';
 import { SessionStore } from './auth/sessions.ts';
 import { LoginThrottle } from './auth/throttle.ts';
@@ -102,5 +103,6 @@ export function createApp(deps: ApiDeps, opts: { modules?: RouteModule[] } = {})
     scoped: false,
     acrossClusters: false,
   });
+  serveConsole(app); // a catch-all GET for the console: registered last so API routes answer first
   return app;
 }

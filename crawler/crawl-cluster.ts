@@ -4,10 +4,10 @@ import type { Logger } from '../shared/logger.ts';
 import { ProxmoxClient, ProxmoxError } from '../shared/proxmox/index.ts';
 import { openAuth, type Sealer } from '../shared/registry/registry.ts';
 import type { RegistryEntry } from '../shared/registry/schema.ts';
-import { INVENTORY } from '../shared/store/collections.ts';
 import { countDocuments, emptyCounts, rollupDocuments } from '../shared/store/rollups.ts';
+import { registerRun, removeOtherRuns, removeRunDocuments } from '../shared/store/runs.ts';
 import type { ClusterDocuments, ClusterOutcome } from '../shared/store/schemas.ts';
-import { deleteClusterDocuments, writeClusterDocuments } from '../shared/store/writer.ts';
+import { writeClusterDocuments } from '../shared/store/writer.ts';
 import { collectPbs } from './collect/pbs.ts';
 import { collectPve } from './collect/pve.ts';
 import { CrawlSession } from './collect/session.ts';
@@ -98,6 +98,7 @@ export async function crawlCluster(deps: ClusterCrawlDeps, job: ClusterRun): Pro
     crawler: deps.crawlerId,
   };
   let session: CrawlSession | undefined;
+  let wrote = false;
   try {
     if (!entry.fingerprint && !entry.caPem) {
       throw new Error(`${entry.name} has no pinned certificate: run \`strata cluster pin ${entry.name}\`.`);
@@ -123,8 +124,11 @@ export async function crawlCluster(deps: ClusterCrawlDeps, job: ClusterRun): Pro
     const collectedAt = Date.now();
     const counts = countDocuments(docs);
     const rollup = entry.kind === 'pve' ? rollupDocuments(docs) : undefined;
-    // A crawler that died while holding this cluster may have left documents for this date.
-    await deleteClusterDocuments(deps.db, date, entry.name);
+    // Registered before the first write, so publication can tell this run's documents from others'; a
+    // crawler that died while holding this cluster may have left documents for this date: removed here.
+    await registerRun(deps.db, { date, cluster: entry.name, run: job.run, crawler: deps.crawlerId });
+    wrote = true;
+    await removeOtherRuns(deps.db, date, entry.name, job.run);
     const stamp = { date, run: job.run };
     await raceAbort(
       writeClusterDocuments(deps.db, docs, stamp, async () => {
@@ -161,7 +165,7 @@ export async function crawlCluster(deps: ClusterCrawlDeps, job: ClusterRun): Pro
     const reason = signal.aborted ? (signal.reason ?? e) : e;
     const { error, errorCode } = errorText(reason);
     logger.warn({ errorCode, error }, 'cluster crawl failed');
-    await removeRun(deps.db, date, entry.name, job.run).catch(() => {});
+    if (wrote) await removeRunDocuments(deps.db, date, entry.name, job.run).catch(() => {});
     const stats = session?.stats();
     return {
       ...base,
@@ -179,11 +183,6 @@ export async function crawlCluster(deps: ClusterCrawlDeps, job: ClusterRun): Pro
     clearTimeout(timer);
     await Promise.all([session?.client.close(), session?.agentClient.close()]).catch(() => {});
   }
-}
-
-/** Removes what one run wrote for a cluster (a failed or superseded run). */
-export async function removeRun(db: Db, date: number, cluster: string, run: string): Promise<void> {
-  for (const name of INVENTORY) await db.collection(name).deleteMany({ date, cluster, run });
 }
 
 function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {

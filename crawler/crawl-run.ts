@@ -8,6 +8,7 @@ import { listEntries, type Sealer } from '../shared/registry/registry.ts';
 import type { RegistryEntry } from '../shared/registry/schema.ts';
 import { cleanupLeftovers } from '../shared/store/cleanup.ts';
 import { emptyCounts } from '../shared/store/rollups.ts';
+import { removeRunDocuments } from '../shared/store/runs.ts';
 import type { ClusterOutcome, SnapshotDoc } from '../shared/store/schemas.ts';
 import {
   getSnapshot,
@@ -17,7 +18,7 @@ import {
   recordOutcome,
   tryPublish,
 } from '../shared/store/snapshots.ts';
-import { type ClusterCrawlDeps, type CrawlSettings, crawlCluster, removeRun } from './crawl-cluster.ts';
+import { type ClusterCrawlDeps, type CrawlSettings, crawlCluster } from './crawl-cluster.ts';
 import { PreviousState } from './previous.ts';
 
 /**
@@ -128,8 +129,11 @@ async function attemptCluster(
     }
     if (!(await recordOutcome(db, date, outcome))) {
       // Someone else recorded this cluster (we had lost the lease): our documents are not the snapshot's.
-      await removeRun(db, date, name, lease.token);
+      await removeRunDocuments(db, date, name, lease.token);
       logger.warn({ cluster: name, date }, 'outcome already recorded by another crawler; own documents removed');
+    } else if ((await getSnapshot(db, date))?.status === 'abandoned') {
+      // Too late: cleanup gave the snapshot up meanwhile; leave nothing behind.
+      await removeRunDocuments(db, date, name, lease.token);
     }
     return 'done';
   } finally {

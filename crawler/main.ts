@@ -3,6 +3,7 @@ import type { Config } from '../shared/config.ts';
 import { nextCrawlRequest, updateCrawlRequest } from '../shared/crawl-requests.ts';
 import { redisReady } from '../shared/redis.ts';
 import { cleanupLeftovers } from '../shared/store/cleanup.ts';
+import { startRetentionSchedule } from '../shared/store/purge.ts';
 import { runCrawl } from './crawl-run.ts';
 import { runOnDemand } from './on-demand.ts';
 import type { CrawlerRuntime } from './runtime.ts';
@@ -20,11 +21,19 @@ export interface Crawler {
 
 export async function startCrawler(
   rt: CrawlerRuntime,
-  config: Pick<Config, 'STRATA_CRAWL_SCHEDULE'>,
+  config: Pick<Config, 'STRATA_CRAWL_SCHEDULE'> & Partial<Pick<Config, 'STRATA_RETENTION' | 'STRATA_PURGE_SCHEDULE'>>,
 ): Promise<Crawler> {
   const { logger } = rt;
   const report = await cleanupLeftovers(rt.db, { deep: true });
   if (report.abandoned.length || report.orphanDates.length) logger.info(report, 'leftovers of crashed crawls removed');
+
+  // Retention (STRATA_RETENTION on STRATA_PURGE_SCHEDULE): nothing runs when no policy is set;
+  // a bad policy or schedule fails the start before anything is scheduled.
+  const retention = startRetentionSchedule(
+    rt.db,
+    { policy: config.STRATA_RETENTION, schedule: config.STRATA_PURGE_SCHEDULE ?? '30 3 * * *' },
+    logger,
+  );
 
   let stopping = false;
   const running = new Set<Promise<unknown>>();
@@ -73,6 +82,7 @@ export async function startCrawler(
   return {
     async stop() {
       stopping = true;
+      retention.stop();
       await task.stop();
       await task.destroy();
       await serving;

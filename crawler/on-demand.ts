@@ -3,6 +3,7 @@ import { newToken } from '../shared/lease.ts';
 import { listEntries } from '../shared/registry/registry.ts';
 import { cleanupLeftovers } from '../shared/store/cleanup.ts';
 import { INVENTORY } from '../shared/store/collections.ts';
+import { registerRun } from '../shared/store/runs.ts';
 import type { ClusterOutcome, SnapshotDoc } from '../shared/store/schemas.ts';
 import { createSnapshot, getSnapshot, latestPublished, recordOutcome, tryPublish } from '../shared/store/snapshots.ts';
 import { BATCH_SIZE } from '../shared/store/writer.ts';
@@ -70,6 +71,8 @@ export async function runOnDemand(deps: CrawlerDeps, cluster: string): Promise<S
   const runs = new Map(copied.map((o) => [o.name, newToken()]));
   const copy = (async () => {
     try {
+      for (const [cluster, run] of runs)
+        await registerRun(db, { date: snap.date, cluster, run, crawler: deps.crawlerId });
       await copyClusters(db, last, snap.date, runs);
       for (const o of copied) {
         const outcome: ClusterOutcome = { ...o, run: runs.get(o.name)!, copiedFrom: o.copiedFrom ?? last.date };

@@ -14,10 +14,13 @@ runMain(async () => {
   for (const [k, v] of Object.entries(services.env)) console.log(`  export ${k}=${JSON.stringify(v)}`);
   // Recorded so that `strata services down` (another shell, or after `up --detach`) can stop them.
   writeState(config.STRATA_DATA_DIR, { pid: process.pid, startedAt: new Date().toISOString(), env: services.env });
+  // A timer keeps the process up even when every service is external (nothing of ours runs to hold it).
+  const keepAlive = setInterval(() => {}, 2 ** 30);
   await new Promise<void>((resolve) => {
     process.on('SIGINT', resolve);
     process.on('SIGTERM', resolve);
   });
+  clearInterval(keepAlive);
   await services.stop();
   removeState(config.STRATA_DATA_DIR, process.pid);
 });

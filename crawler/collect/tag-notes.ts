@@ -24,7 +24,8 @@ export async function tagNotes(
     guests.map(async (g) => {
       const cfg = configs.get(g.vmid);
       const id = identities.get(g.vmid);
-      if (!cfg || !id || markerUid(cfg.notes) === id.uid) return;
+      // A locked guest (backup, migration...) refuses config changes: it is tagged at a later crawl.
+      if (!cfg || !id || cfg.lock || markerUid(cfg.notes) === id.uid) return;
       try {
         const fresh = await writeMarker(s, g, cfg, id.uid);
         if (fresh) {

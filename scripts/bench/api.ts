@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -73,6 +73,18 @@ async function loadApi(base: string, pathAndQuery: string, auth: string): Promis
   return figures(latencies, r.duration || DURATION_S, errors + r.errors + r.timeouts);
 }
 
+/** One request after another (no queueing): the time of one query, for API and driver alike. */
+async function sequential(work: () => Promise<unknown>): Promise<Figures> {
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  while (latencies.length < 30 && performance.now() - t0 < 4000) {
+    const s = performance.now();
+    await work();
+    latencies.push(performance.now() - s);
+  }
+  return figures(latencies, (performance.now() - t0) / 1000, 0);
+}
+
 async function loadDriver(work: () => Promise<unknown>): Promise<Figures> {
   const latencies: number[] = [];
   let errors = 0;
@@ -94,17 +106,35 @@ async function loadDriver(work: () => Promise<unknown>): Promise<Figures> {
   return figures(latencies, (performance.now() - t0) / 1000, errors);
 }
 
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
+type Child = ReturnType<typeof spawn>;
+let ipcId = 0;
+function memoryOf(child: Child, gc = false): Promise<NodeJS.MemoryUsage> {
+  const id = ++ipcId;
+  return new Promise((resolve) => {
+    const on = (m: NodeJS.MemoryUsage & { id: number }) => {
+      if (m.id !== id) return;
+      child.off('message', on);
+      resolve(m);
+    };
+    child.on('message', on);
+    child.send({ type: gc ? 'gc' : 'mem', id });
+  });
 }
 
-async function dumpMemory(base: string, auth: string, pid: number, date: number) {
-  const before = rssOf(pid);
-  let peak = before;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, rssOf(pid));
-  }, 10);
+/** Streams the dump to nowhere while sampling the API process's memory (after a full GC first). */
+async function dumpMemory(base: string, auth: string, child: Child, date: number) {
+  const before = await memoryOf(child, true);
+  let peakRss = before.rss;
+  let peakHeap = before.heapUsed + before.external + before.arrayBuffers;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const m = await memoryOf(child);
+      peakRss = Math.max(peakRss, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed + m.external + m.arrayBuffers);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
   const t0 = performance.now();
   const res = await fetch(`${base}/api/v1/inventory/instances/dump?date=${date}`, { headers: { authorization: auth } });
   let bytes = 0;
@@ -116,9 +146,19 @@ async function dumpMemory(base: string, auth: string, pid: number, date: number)
     bytes += value.byteLength;
     for (const b of value) if (b === 10) lines++;
   }
-  clearInterval(timer);
-  peak = Math.max(peak, rssOf(pid));
-  return { lines, bytes, ms: performance.now() - t0, before, peak, delta: peak - before };
+  const took = performance.now() - t0;
+  sampling = false;
+  await sampler;
+  const beforeHeap = before.heapUsed + before.external + before.arrayBuffers;
+  return {
+    lines,
+    bytes,
+    ms: took,
+    rssBefore: before.rss,
+    rssDelta: peakRss - before.rss,
+    heapBefore: beforeHeap,
+    heapDelta: peakHeap - beforeHeap,
+  };
 }
 
 /** A published snapshot at `date` holding `copies` renamed copies of the guests of `from` (instances only). */
@@ -196,7 +236,17 @@ async function main() {
       )
     ).reduce((a, b) => a + b, 0);
     t = performance.now();
-    for (let k = 2; k < SNAPSHOTS; k++) await copySnapshot(db, k % 2 ? d1 : last, last - k * STEP);
+    const older = Array.from({ length: SNAPSHOTS - 2 }, (_, i) => last - (i + 2) * STEP);
+    await copySnapshot(
+      db,
+      d1,
+      older.filter((_, i) => i % 2 === 1),
+    );
+    await copySnapshot(
+      db,
+      last,
+      older.filter((_, i) => i % 2 === 0),
+    );
     log(
       `store: 2 crawls in ${(crawlMs / 1000).toFixed(1)} s; ${SNAPSHOTS - 2} copies (${perSnap} documents each) in ${((performance.now() - t) / 1000).toFixed(1)} s; ${SNAPSHOTS} published snapshots`,
     );
@@ -219,17 +269,21 @@ async function main() {
       createdBy: 'bench',
     });
     const auth = `Bearer ${secret}`;
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'api-server.ts')], {
-      env: {
-        ...process.env,
-        ...services.env,
-        MONGODB_URI: services.mongo.uri,
-        REDIS_URL: services.redis.url,
-        STRATA_DB_NAME: dbName,
-        LDAP_URL: '',
+    child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', path.join(import.meta.dirname, 'api-server.ts')],
+      {
+        env: {
+          ...process.env,
+          ...services.env,
+          MONGODB_URI: services.mongo.uri,
+          REDIS_URL: services.redis.url,
+          STRATA_DB_NAME: dbName,
+          LDAP_URL: '',
+        },
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    );
     const port = await new Promise<number>((resolve, reject) => {
       child!.stdout!.on('data', (b: Buffer) => {
         const m = /listening (\d+)/.exec(b.toString());
@@ -314,23 +368,28 @@ async function main() {
       await first.arrayBuffer();
       const cold = performance.now() - c0;
       if (first.status !== 200) throw new Error(`${s.path} answered ${first.status}`);
+      const one = await sequential(async () =>
+        (await fetch(base + s.path, { headers: { authorization: auth } })).arrayBuffer(),
+      );
+      const drvOne = await sequential(s.driver);
       const api = await loadApi(base, s.path, auth);
       const drv = await loadDriver(s.driver);
+      const ratio = (a: number, b: number) => `${(a / b).toFixed(a / b < 0.1 ? 3 : 2)}x`;
       log(
-        `| ${s.name} | ${ms(api.p50)} | ${ms(api.p95)} | ${ms(api.p99)} | ${api.rps.toFixed(0)} | ${ms(cold)} | ${ms(drv.p50)} | ${ms(drv.p95)} | ${ms(drv.p99)} | ${drv.rps.toFixed(0)} | ${(api.p50 / drv.p50).toFixed(2)}x${api.errors ? ` (${api.errors} errors)` : ''} |`,
+        `| ${s.name} | ${ms(api.p50)} | ${ms(api.p95)} | ${ms(api.p99)} | ${api.rps.toFixed(0)}${api.errors ? ` (${api.errors} errors)` : ''} | ${ms(drv.p50)} | ${ms(drv.p95)} | ${ms(drv.p99)} | ${drv.rps.toFixed(1)} | ${ratio(api.p50, drv.p50)} | ${ms(one.p50)} | ${ms(drvOne.p50)} | ${ratio(one.p50, drvOne.p50)} | ${ms(cold)} |`,
       );
     }
 
     log('');
     log(
-      '| whole-estate dump (instances NDJSON) | documents | MB sent | time | API RSS before | RSS peak | RSS delta |',
+      '| whole-estate dump (instances NDJSON) | documents | MB sent | time | API heap+buffers before | peak delta | API RSS before | peak delta |',
     );
-    log('| --- | --- | --- | --- | --- | --- | --- |');
+    log('| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const [i, [label, date]] of sizes.entries()) {
-      const r = await dumpMemory(base, auth, child.pid!, date);
+      const r = await dumpMemory(base, auth, child, date);
       const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
       log(
-        `| ${label} | ${r.lines} (of ${estateSizes[i]}) | ${(r.bytes / 1048576).toFixed(1)} | ${(r.ms / 1000).toFixed(2)} s | ${mb(r.before)} | ${mb(r.peak)} | ${mb(r.delta)} |`,
+        `| ${label} | ${r.lines} (of ${estateSizes[i]}) | ${(r.bytes / 1048576).toFixed(1)} | ${(r.ms / 1000).toFixed(2)} s | ${mb(r.heapBefore)} | ${mb(r.heapDelta)} | ${mb(r.rssBefore)} | ${mb(r.rssDelta)} |`,
       );
     }
   } finally {

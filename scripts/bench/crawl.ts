@@ -48,10 +48,14 @@ interface Ready {
   summary: { guests: number; nodes: number; hyperCalls: number };
 }
 
-const child = fork(new URL('./simulator-child.ts', import.meta.url).pathname, [JSON.stringify({ preset, seed: Number(values.seed), latencyMs, nodeConcurrency })], {
-  execArgv: ['--import', 'tsx'],
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-});
+const child = fork(
+  new URL('./simulator-child.ts', import.meta.url).pathname,
+  [JSON.stringify({ preset, seed: Number(values.seed), latencyMs, nodeConcurrency })],
+  {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  },
+);
 const ready = await new Promise<Ready>((resolve, reject) => {
   child.once('message', (m) => resolve(m as Ready));
   child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
@@ -85,10 +89,6 @@ try {
   }
   const endpoints = ready.clusters.length + ready.pbs.length;
   const sessions = new Map<string, Map<string, number>>();
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 50);
   const simCpu = () =>
     new Promise<number>((resolve) => {
       child.once('message', (m: { cpu: NodeJS.CpuUsage }) => resolve((m.cpu.user + m.cpu.system) / 1000));
@@ -128,9 +128,12 @@ try {
   const crawlerCpuMs = (crawlerCpu.user + crawlerCpu.system) / 1000;
   const simCpuMs = (await simCpu()) - simCpuBefore;
   const busyMs = machineBusyMs() - busyBefore;
-  clearInterval(sampler);
-  peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-  if (!snap || snap.status !== 'complete') throw new Error(`crawl ended ${snap?.status}: ${JSON.stringify(snap?.clusters.filter((c) => !c.ok).map((c) => c.error))}`);
+  // The process's peak resident set size so far (the baselines below run after this is read).
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  if (!snap || snap.status !== 'complete')
+    throw new Error(
+      `crawl ended ${snap?.status}: ${JSON.stringify(snap?.clusters.filter((c) => !c.ok).map((c) => c.error))}`,
+    );
 
   const byEndpoint = new Map<string, number>();
   let calls = 0;
@@ -143,10 +146,18 @@ try {
 
   // Baseline 1: the same documents, bulk-inserted into an empty database with nothing else going on.
   const all = new Map<string, Document[]>();
-  for (const name of INVENTORY) all.set(name, await db.collection(name).find({ date: snap.date }, { projection: { _id: 0 } }).toArray());
+  for (const name of INVENTORY)
+    all.set(
+      name,
+      await db
+        .collection(name)
+        .find({ date: snap.date }, { projection: { _id: 0 } })
+        .toArray(),
+    );
   const insertStart = performance.now();
   for (const [name, docs] of all) {
-    for (let i = 0; i < docs.length; i += BATCH_SIZE) await baselineDb.collection(name).insertMany(docs.slice(i, i + BATCH_SIZE), { ordered: false });
+    for (let i = 0; i < docs.length; i += BATCH_SIZE)
+      await baselineDb.collection(name).insertMany(docs.slice(i, i + BATCH_SIZE), { ordered: false });
   }
   const insertMs = performance.now() - insertStart;
 

@@ -33,15 +33,19 @@ export async function startLocalServices(config: ServiceConfig): Promise<LocalSe
   };
   try {
     // Redis and slapd start in a few milliseconds; MongoDB may take a second, so they overlap.
+    const track = <T extends { stop(): Promise<void> }>(service: T): T => {
+      started.push(service);
+      return service;
+    };
     const [mongo, redis, ldap] = await Promise.all([
       startMongo({
         uri: config.MONGODB_URI,
         mode: config.STRATA_MONGO_SERVER,
         dir,
         cacheDir: config.STRATA_CACHE_DIR,
-      }).then((s) => (started.push(s), s)),
-      startRedis({ url: config.REDIS_URL, dir }).then((s) => (started.push(s), s)),
-      startLdap({ url: config.LDAP_URL, dir }).then((s) => (started.push(s), s)),
+      }).then(track),
+      startRedis({ url: config.REDIS_URL, dir }).then(track),
+      startLdap({ url: config.LDAP_URL, dir }).then(track),
     ]);
     const env: Record<string, string> = { MONGODB_URI: mongo.uri, REDIS_URL: redis.url, LDAP_URL: ldap.url };
     if (ldap.bindDn) env.STRATA_LDAP_BIND_DN = ldap.bindDn;

@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import { INVENTORY, snapshots } from './collections.ts';
+import { runs } from './runs.ts';
 import { outcomes } from './snapshots.ts';
 
 /**
@@ -21,6 +22,7 @@ export interface CleanupReport {
 async function deleteDate(db: Db, date: number): Promise<void> {
   for (const name of INVENTORY) await db.collection(name).deleteMany({ date });
   await outcomes(db).deleteMany({ date });
+  await runs(db).deleteMany({ date });
 }
 
 export async function cleanupLeftovers(

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
-import { ensureNamedIndexes, INVENTORY, snapshots } from './collections.ts';
+import { ensureNamedIndexes, snapshots } from './collections.ts';
 import { snapshotTotals } from './rollups.ts';
+import { removeRunDocuments, runs } from './runs.ts';
 import {
   type ClusterOutcome,
   type OutcomeDoc,
@@ -14,7 +15,7 @@ import {
  * joins the same one), one outcome per cluster recorded in `snapshot_outcomes` (unique on date+name, so an
  * outcome is recorded exactly once even on servers without atomic array updates), then published by
  * flipping its status once every expected cluster has an outcome. Publishing sweeps documents written by
- * runs that are not the recorded successful run of their cluster (a crawler that lost its lease).
+ * registered runs that are not the recorded successful run of their cluster (see runs.ts).
  */
 
 export function outcomes(db: Db) {
@@ -122,8 +123,11 @@ export async function tryPublish(db: Db, date: number): Promise<SnapshotDoc | nu
   const list = await listOutcomes(db, date);
   const names = new Set(list.map((o) => o.name));
   if (!snap.expected.every((n) => names.has(n))) return null;
-  const okRuns = list.filter((o) => o.ok).map((o) => o.run);
-  for (const name of INVENTORY) await db.collection(name).deleteMany({ date, run: { $nin: okRuns } });
+  // Documents of runs that are not their cluster's successful run (lost leases, failed or crashed runs).
+  const okRun = new Map(list.filter((o) => o.ok).map((o) => [o.name, o.run]));
+  for (const r of await runs(db).find({ date }).toArray()) {
+    if (okRun.get(r.cluster) !== r.run) await removeRunDocuments(db, date, r.cluster, r.run);
+  }
   const final = {
     status: statusOf(list),
     finishedAt: new Date(),

@@ -1,5 +1,5 @@
 import type { Db, OptionalUnlessRequiredId } from 'mongodb';
-import { INVENTORY, type InventoryName, type InventoryTypes, inventory } from './collections.ts';
+import { type InventoryName, type InventoryTypes, inventory } from './collections.ts';
 import type { ClusterDocuments, Unstamped } from './schemas.ts';
 
 /** Bulk writes of a cluster's documents: unordered batches, each stamped with the snapshot date and run. */
@@ -43,9 +43,4 @@ export async function writeClusterDocuments(
   written += await insertBatches(db, 'disks', docs.disks, stamp, beforeBatch);
   written += await insertBatches(db, 'backups', docs.backups, stamp, beforeBatch);
   return written;
-}
-
-/** Removes a cluster's documents of one date (a crawl taken over from a crashed crawler starts clean). */
-export async function deleteClusterDocuments(db: Db, date: number, cluster: string): Promise<void> {
-  for (const name of INVENTORY) await db.collection(name).deleteMany({ date, cluster });
 }

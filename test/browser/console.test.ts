@@ -328,6 +328,43 @@ describe('the console in a browser', () => {
     await ctx.close();
   }, 60_000);
 
+  it('administers tokens (secret shown once), role bindings, the audit log and a purge preview', async () => {
+    const ctx = await context();
+    const page = await signIn(ctx, 'admin', '/admin/tokens');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('browser-report');
+    await dialog.getByLabel('Role').selectOption('audit');
+    await page.keyboard.press('Enter');
+    const secret = (await dialog.getByTestId('token-secret').textContent())!;
+    expect(secret).toMatch(/^strata_[0-9a-f]{16}_/);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('row', { name: /browser-report/ }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+    // The token works for a script.
+    const me = await page.request.get('/api/v1/auth/me', { headers: { authorization: `Bearer ${secret}` } });
+    expect(me.status()).toBe(200);
+    await page.goto('/admin/roles');
+    await page.getByText('cn=strata-auditors', { exact: false }).first().waitFor();
+    await page.goto('/admin/audit');
+    await page.getByRole('cell', { name: 'token.create' }).first().waitFor();
+    await page.getByLabel('Action').fill('token.create');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect
+      .poll(async () => new Set(await page.locator('tbody tr td:nth-child(3)').allTextContents()))
+      .toEqual(new Set(['token.create']));
+    await page.goto('/admin/purge');
+    await page.getByTestId('purge-before').fill('365d');
+    await page.getByRole('button', { name: 'Preview (dry run)' }).click();
+    const job = page.getByTestId('purge-job');
+    await expect.poll(() => job.textContent(), { timeout: 20_000 }).toContain('Would remove 0 snapshots');
+    expect(await page.getByRole('button', { name: /Purge 0 snapshots/ }).isDisabled()).toBe(true);
+    // The theme toggle forces dark, then light, then follows the system again.
+    await page.getByRole('button', { name: /Theme:/ }).click();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await ctx.close();
+  }, 60_000);
+
   it('shows a name and notes full of markup and script as text, and runs none of it', async () => {
     const ctx = await context({ dark: true });
     const page = await signIn(ctx, 'auditor', `/guests/${encodeURIComponent(markupUid)}`);

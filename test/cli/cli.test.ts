@@ -151,7 +151,7 @@ describe('strata report backups', () => {
   });
 
   it('follows --max-age-hours', async () => {
-    const wide = JSON.parse((await cli(['report', 'backups', '--max-age-hours', '100000', '--format', 'json'])).stdout);
+    const wide = JSON.parse((await cli(['report', 'backups', '--max-age-hours', '50000', '--format', 'json'])).stdout);
     const expected = guestExpectations(truths[1]!).filter((e) => !e.template);
     expect(wide.summary.covered).toBe(expected.filter((e) => e.lastBackup !== undefined).length);
   });
@@ -254,7 +254,8 @@ describe('strata report changes', () => {
         .sort(),
     ).toEqual(migrated);
     expect(created.length + deleted.length + migrated.length).toBeGreaterThan(0);
-    for (const m of rows.filter((x) => (x.change ?? '').startsWith('migrated'))) expect(m.node_before).not.toBe(m.node_after);
+    for (const m of rows.filter((x) => (x.change ?? '').startsWith('migrated')))
+      expect(m.node_before).not.toBe(m.node_after);
     // the default compare is the snapshot before --date: the same report
     const again = await cli(['report', 'changes', '--format', 'csv']);
     expect(again.stdout).toBe(r.stdout);
@@ -264,7 +265,11 @@ describe('strata report changes', () => {
 describe('bad arguments', () => {
   it.each([
     [['report'], 2, /missing required argument 'kind'/],
-    [['report', 'bogus'], 2, /argument 'bogus' is invalid.*inventory, capacity, changes, backups, orphans/],
+    [
+      ['report', 'bogus'],
+      2,
+      /value 'bogus' is invalid for argument 'kind'. Allowed choices are inventory, capacity, changes, backups, orphans/,
+    ],
     [['report', 'inventory', '--format', 'xml'], 2, /argument 'xml' is invalid.*csv, json, html, md/],
     [['report', 'inventory', '--date', 'yesterday'], 2, /--date <date>' argument 'yesterday' is invalid/],
     [['report', 'inventory', '--date', '12345'], 1, /^strata: No readable snapshot has date 12345/],
@@ -336,7 +341,8 @@ describe('strata purge', () => {
 
   it('keeps the running snapshot and the newest complete one while a crawl runs, and logs the purge', async () => {
     sim.advance(12);
-    const undo = sim.faults.set({ cluster: 'alpha' }, { latencyMs: 150 });
+    // slow enough that the crawl is still running when the purge (a new process) has done its work
+    const undo = sim.faults.set({ cluster: 'alpha', endpoint: 'GET /cluster/resources' }, { latencyMs: 8000 });
     const truth = sim.truth();
     const running = runCrawl(c, { date: truth.time, trigger: 'once' });
     try {
@@ -345,6 +351,7 @@ describe('strata purge', () => {
         await sleep(50);
       const before = await c.db.collection('instances').countDocuments({ date: dates[1] });
       const r = await cli(['purge', '--before', '0s', '--json']);
+      expect(await c.db.collection('snapshots').findOne({ date: truth.time })).toMatchObject({ status: 'running' });
       expect(r.code).toBe(0);
       const result = JSON.parse(r.stdout);
       expect(result.removed).toEqual([dates[0]]);

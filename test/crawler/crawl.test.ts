@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCrawl } from '../../crawler/crawl-run.ts';
 import {
   type BackupDoc,
+  backupDoc,
   type DiskDoc,
   diskDoc,
   type InstanceDoc,
@@ -12,7 +13,6 @@ import {
   type StorageDoc,
   snapshotDoc,
   storageDoc,
-  backupDoc,
 } from '../../shared/store/index.ts';
 import { type Simulator, startSimulator } from '../simulator/index.ts';
 import { expectedCluster, expectedPbs } from './expected.ts';
@@ -45,8 +45,16 @@ async function crawlAndCompare(preset: 'small' | 'medium', seed: number) {
       const localListings = ct.storages
         .filter((s) => !s.shared && s.content.some((x) => ['images', 'rootdir', 'backup'].includes(x)))
         .reduce((n, s) => n + ct.nodes.filter((node) => !s.nodes || s.nodes.includes(node.name)).length, 0);
-      const sharedListings = ct.storages.filter((s) => s.shared && s.content.some((x) => ['images', 'rootdir', 'backup'].includes(x))).length;
-      const agents = ct.guests.filter((g) => g.type === 'qemu' && g.status === 'running' && /(^|,)(enabled=)?1(,|$)/.test(String(g.config.agent ?? '')) && g.config.template !== 1).length;
+      const sharedListings = ct.storages.filter(
+        (s) => s.shared && s.content.some((x) => ['images', 'rootdir', 'backup'].includes(x)),
+      ).length;
+      const agents = ct.guests.filter(
+        (g) =>
+          g.type === 'qemu' &&
+          g.status === 'running' &&
+          /(^|,)(enabled=)?1(,|$)/.test(String(g.config.agent ?? '')) &&
+          g.config.template !== 1,
+      ).length;
       expect(o.callsByEndpoint).toEqual({
         'GET /version': 1,
         'GET /cluster/status': 1,
@@ -54,8 +62,12 @@ async function crawlAndCompare(preset: 'small' | 'medium', seed: number) {
         'GET /cluster/resources': 1,
         'GET /nodes/{node}/status': ct.nodes.length,
         'GET /nodes/{node}/storage/{storage}/content': localListings + sharedListings,
-        ...(ct.guests.some((g) => g.type === 'qemu') ? { 'GET /nodes/{node}/qemu/{vmid}/config': ct.guests.filter((g) => g.type === 'qemu').length } : {}),
-        ...(ct.guests.some((g) => g.type === 'lxc') ? { 'GET /nodes/{node}/lxc/{vmid}/config': ct.guests.filter((g) => g.type === 'lxc').length } : {}),
+        ...(ct.guests.some((g) => g.type === 'qemu')
+          ? { 'GET /nodes/{node}/qemu/{vmid}/config': ct.guests.filter((g) => g.type === 'qemu').length }
+          : {}),
+        ...(ct.guests.some((g) => g.type === 'lxc')
+          ? { 'GET /nodes/{node}/lxc/{vmid}/config': ct.guests.filter((g) => g.type === 'lxc').length }
+          : {}),
         ...(agents ? { 'GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces': agents } : {}),
       });
     }
@@ -77,7 +89,13 @@ async function compareCluster(c: TestCrawler, d: number, e: ReturnType<typeof ex
   for (const n of nodes) nodeDoc.parse(n);
   expect(
     nodes
-      .map((n) => ({ node: n.node, cpus: n.cpus, memTotalBytes: n.memTotalBytes, pveVersion: n.pveVersion, cpuModel: n.cpuModel }))
+      .map((n) => ({
+        node: n.node,
+        cpus: n.cpus,
+        memTotalBytes: n.memTotalBytes,
+        pveVersion: n.pveVersion,
+        cpuModel: n.cpuModel,
+      }))
       .sort((a, b) => a.node.localeCompare(b.node)),
   ).toEqual(e.nodeFacts);
 
@@ -136,7 +154,15 @@ async function compareCluster(c: TestCrawler, d: number, e: ReturnType<typeof ex
   const want = e.guests.flatMap((g) => g.disks.map((k) => ({ vmid: g.vmid, ...k })));
   const got = (list: DiskDoc[]) =>
     list
-      .map((d) => ({ vmid: d.vmid, key: d.key, volid: d.volid, sizeBytes: d.sizeBytes, unused: d.unused, bus: d.bus, storage: d.storage }))
+      .map((d) => ({
+        vmid: d.vmid,
+        key: d.key,
+        volid: d.volid,
+        sizeBytes: d.sizeBytes,
+        unused: d.unused,
+        bus: d.bus,
+        storage: d.storage,
+      }))
       .sort((a, b) => a.vmid! - b.vmid! || a.key!.localeCompare(b.key!));
   expect(got(guestDisks)).toEqual(want.sort((a, b) => a.vmid - b.vmid || a.key.localeCompare(b.key)));
   const unattached = disks
@@ -149,14 +175,21 @@ async function compareCluster(c: TestCrawler, d: number, e: ReturnType<typeof ex
   for (const s of storages) storageDoc.parse(s);
   expect(
     storages
-      .map((s) => ({ storage: s.storage, ...(s.node ? { node: s.node } : {}), shared: s.shared, type: s.type, totalBytes: s.totalBytes }))
+      .map((s) => ({
+        storage: s.storage,
+        ...(s.node ? { node: s.node } : {}),
+        shared: s.shared,
+        type: s.type,
+        totalBytes: s.totalBytes,
+      }))
       .sort((a, b) => a.storage.localeCompare(b.storage) || (a.node ?? '').localeCompare(b.node ?? '')),
   ).toEqual(e.storages);
 
   const backups = (await inventory(c.db, 'backups').find(q).toArray()) as BackupDoc[];
   for (const b of backups) backupDoc.parse(b);
   expect(backups.map((b) => b.volid).sort()).toEqual(e.backups);
-  for (const b of backups) expect({ volid: b.volid, size: b.sizeBytes }).toEqual({ volid: b.volid, size: e.backupSizes.get(b.volid) });
+  for (const b of backups)
+    expect({ volid: b.volid, size: b.sizeBytes }).toEqual({ volid: b.volid, size: e.backupSizes.get(b.volid) });
 }
 
 async function comparePbs(c: TestCrawler, d: number, p: Parameters<typeof expectedPbs>[0]) {

@@ -71,8 +71,21 @@ function expectedGuest(c: ClusterTruth, g: GuestTruth): ExpectedGuest {
     const unused = key.startsWith('unused');
     const size = /size=(\d+(?:\.\d+)?[KMGT]?)/.exec(String(value))?.[1];
     const volume = c.volumes.find((v) => v.volid === volid);
-    const bus = unused ? 'unused' : g.type === 'lxc' ? (key === 'rootfs' ? 'rootfs' : 'mp') : (/^[a-z]+/.exec(key)?.[0] ?? '');
-    disks.push({ key, volid, sizeBytes: size ? parseSize(size) : (volume?.size ?? 0), unused, bus, storage: volid.split(':')[0]! });
+    const bus = unused
+      ? 'unused'
+      : g.type === 'lxc'
+        ? key === 'rootfs'
+          ? 'rootfs'
+          : 'mp'
+        : (/^[a-z]+/.exec(key)?.[0] ?? '');
+    disks.push({
+      key,
+      volid,
+      sizeBytes: size ? parseSize(size) : (volume?.size ?? 0),
+      unused,
+      bus,
+      storage: volid.split(':')[0]!,
+    });
   }
   const memory = Number(String(cfg.memory ?? 512).replace(/^current=/, ''));
   const agentOn = g.type === 'qemu' && /^(1|enabled=1(,.*)?)$/.test(String(cfg.agent ?? '0'));
@@ -81,7 +94,9 @@ function expectedGuest(c: ClusterTruth, g: GuestTruth): ExpectedGuest {
       ? agentOn && g.agentInstalled && g.status === 'running'
         ? g.agentInterfaces.flatMap((i) => i.ips.map((a) => a.address)).filter((a) => !/^(127\.|::1$|fe80:)/i.test(a))
         : []
-      : nets.map((n) => /(?:^|,)ip=([^,/]+)/.exec(n)?.[1]).filter((a): a is string => Boolean(a) && a !== 'dhcp' && a !== 'manual');
+      : nets
+          .map((n) => /(?:^|,)ip=([^,/]+)/.exec(n)?.[1])
+          .filter((a): a is string => Boolean(a) && a !== 'dhcp' && a !== 'manual');
   const e: ExpectedGuest = {
     vmid: g.vmid,
     status: g.status,
@@ -122,12 +137,15 @@ export function expectedCluster(truth: EstateTruth, c: ClusterTruth): ExpectedCl
   }
   const storages: ExpectedCluster['storages'] = [];
   for (const s of c.storages) {
-    const pbs = s.pbs ? truth.pbs.find((p) => p.name === s.pbs!.server)?.datastores.find((d) => d.store === s.pbs!.datastore) : undefined;
+    const pbs = s.pbs
+      ? truth.pbs.find((p) => p.name === s.pbs!.server)?.datastores.find((d) => d.store === s.pbs!.datastore)
+      : undefined;
     const totalBytes = s.type === 'pbs' ? (pbs?.total ?? 0) : s.total;
     if (s.shared) storages.push({ storage: s.storage, shared: true, type: s.type, totalBytes });
     else {
       for (const n of c.nodes) {
-        if (storageOnNode(s, n.name)) storages.push({ storage: s.storage, node: n.name, shared: false, type: s.type, totalBytes });
+        if (storageOnNode(s, n.name))
+          storages.push({ storage: s.storage, node: n.name, shared: false, type: s.type, totalBytes });
       }
     }
   }

@@ -29,7 +29,10 @@ export interface TestCrawler extends CrawlerDeps {
   dbName: string;
 }
 
-export async function testCrawler(settings: Partial<RunSettings> = {}, crawlerId = 'test-crawler'): Promise<TestCrawler> {
+export async function testCrawler(
+  settings: Partial<RunSettings> = {},
+  crawlerId = 'test-crawler',
+): Promise<TestCrawler> {
   const { db, name } = await testDb();
   await ensureIndexes(db);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'strata-crawl-'));

@@ -57,35 +57,33 @@ export async function seedSnapshot(
   return doc;
 }
 
-/** Copies a snapshot (its document and every inventory document) to another date. */
-export async function copySnapshot(db: Db, from: number, to: number): Promise<number> {
+/** Copies a snapshot (its document and every inventory document) to other dates; reads the source once. */
+export async function copySnapshot(db: Db, from: number, to: number | number[]): Promise<number> {
+  const targets = Array.isArray(to) ? to : [to];
   let n = 0;
   for (const name of INVENTORY) {
     const coll = db.collection(name);
-    let batch: Record<string, unknown>[] = [];
-    for await (const d of coll.find({ date: from }, { projection: { _id: 0 } }).batchSize(2000)) {
-      batch.push({ ...d, date: to });
-      if (batch.length >= 2000) {
-        await coll.insertMany(batch, { ordered: false });
-        n += batch.length;
-        batch = [];
+    const source = await coll.find({ date: from }, { projection: { _id: 0 } }).toArray();
+    for (const date of targets) {
+      const docs = source.map((d) => ({ ...d, date }));
+      for (let i = 0; i < docs.length; i += 2000) {
+        await coll.insertMany(docs.slice(i, i + 2000), { ordered: false });
       }
-    }
-    if (batch.length) {
-      await coll.insertMany(batch, { ordered: false });
-      n += batch.length;
+      n += docs.length;
     }
   }
   const snap = await db.collection('snapshots').findOne({ date: from }, { projection: { _id: 0 } });
   if (snap) {
-    const shift = (to - from) * 1000;
-    await db.collection('snapshots').insertOne({
-      ...snap,
-      date: to,
-      startedAt: new Date((snap.startedAt as Date).getTime() + shift),
-      finishedAt: snap.finishedAt ? new Date((snap.finishedAt as Date).getTime() + shift) : undefined,
-      deadline: new Date((snap.deadline as Date).getTime() + shift),
-    });
+    for (const date of targets) {
+      const shift = (date - from) * 1000;
+      await db.collection('snapshots').insertOne({
+        ...snap,
+        date,
+        startedAt: new Date((snap.startedAt as Date).getTime() + shift),
+        finishedAt: snap.finishedAt ? new Date((snap.finishedAt as Date).getTime() + shift) : undefined,
+        deadline: new Date((snap.deadline as Date).getTime() + shift),
+      });
+    }
   }
   return n;
 }

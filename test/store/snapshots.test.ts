@@ -14,6 +14,7 @@ import {
   openSnapshot,
   publishedDates,
   recordOutcome,
+  registerRun,
   resolveDate,
   rollupDocuments,
   snapshots,
@@ -135,6 +136,7 @@ describe('snapshot store', () => {
     expect(joined.expected).toEqual(['a', 'b']);
     expect(joined.trigger).toBe('once');
 
+    await registerRun(db, { date, cluster: 'a', run: 'run-a', crawler: 'p1' });
     await writeClusterDocuments(db, a, { date, run: 'run-a' });
     expect(await recordOutcome(db, date, outcome('a', 'run-a', true, a))).toBe(true);
     expect(await recordOutcome(db, date, outcome('a', 'other', true, a))).toBe(false);
@@ -143,7 +145,9 @@ describe('snapshot store', () => {
     expect(await resolveDate(db, 'last')).toBeNull();
 
     // A stray document of a run that is not the recorded one is swept at publication.
+    await registerRun(db, { date, cluster: 'b', run: 'lost-run', crawler: 'p1' });
     await writeClusterDocuments(db, b, { date, run: 'lost-run' });
+    await registerRun(db, { date, cluster: 'b', run: 'run-b', crawler: 'p2' });
     await writeClusterDocuments(db, b, { date, run: 'run-b' });
     expect(await recordOutcome(db, date, outcome('b', 'run-b', true, b))).toBe(true);
     const published = await tryPublish(db, date);
@@ -167,6 +171,7 @@ describe('snapshot store', () => {
     const date = 1_700_000_100;
     await openSnapshot(db, { date, trigger: 'once', expected: ['a', 'b'], deadline: deadline() });
     const a = docs('a', 1);
+    await registerRun(db, { date, cluster: 'a', run: 'r1', crawler: 'p1' });
     await writeClusterDocuments(db, a, { date, run: 'r1' });
     await recordOutcome(db, date, outcome('a', 'r1', true, a));
     await recordOutcome(db, date, outcome('b', 'none', false));
@@ -174,6 +179,7 @@ describe('snapshot store', () => {
 
     const failedDate = 1_700_000_200;
     await openSnapshot(db, { date: failedDate, trigger: 'once', expected: ['a'], deadline: deadline() });
+    await registerRun(db, { date: failedDate, cluster: 'a', run: 'r2', crawler: 'p1' });
     await writeClusterDocuments(db, a, { date: failedDate, run: 'r2' });
     await recordOutcome(db, failedDate, outcome('a', 'none', false));
     expect((await tryPublish(db, failedDate))?.status).toBe('failed');

@@ -57,7 +57,9 @@ async function seed(db: Db, options: VaultOptions, ids: string[]) {
 async function expectAllOpen(db: Db, options: VaultOptions, ids: string[]) {
   const vault = await openVault(db, { ...options, create: false, resume: false });
   for (const id of ids) {
-    const doc = await db.collection<{ _id: string; credentials: { secret: unknown } }>('clusters_registry').findOne({ _id: id });
+    const doc = await db
+      .collection<{ _id: string; credentials: { secret: unknown } }>('clusters_registry')
+      .findOne({ _id: id });
     expect(vault.open(doc?.credentials.secret, at(id))).toBe(`secret of ${id}`);
   }
   vault.close();

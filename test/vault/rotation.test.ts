@@ -19,7 +19,11 @@ const tempDir = useTempDirs();
 type Rec = { _id: string; [key: string]: unknown };
 const FIELDS = ['secret', 'password'] as const;
 const IDS = ['pve-a', 'pve-b', 'pve-c'];
-const at = (id: string, field: string): Binding => ({ collection: 'clusters_registry', id, field: `credentials.${field}` });
+const at = (id: string, field: string): Binding => ({
+  collection: 'clusters_registry',
+  id,
+  field: `credentials.${field}`,
+});
 const plain = (id: string, field: string) => `${field} of ${id} ✓`;
 
 class Crash extends Error {}

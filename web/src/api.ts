@@ -6,9 +6,12 @@ import { Store } from './store.ts';
 export const API = '/api/v1';
 
 export interface Session {
-  user: { name: string; displayName?: string; source?: string };
+  /** The login name (`admin`), and the directory's display name when it has one. */
+  user: string;
+  displayName?: string | null;
+  source?: string;
   roles: RoleGrant[];
-  csrfToken: string;
+  csrfToken: string | null;
 }
 
 /** undefined while the first /auth/me is in flight, null when signed out. */

@@ -23,8 +23,9 @@ export interface Inventory {
   error: Error | null;
 }
 
-const FIRST_PAGE = 500;
-const NEXT_PAGES = 5000;
+const PAGE = 5000;
+/** Clusters loaded at once: the first rows come after one cluster's read, the rest follow. */
+const PARALLEL = 2;
 const LAST_TTL_MS = 60_000;
 const KEEP = 6;
 
@@ -52,37 +53,61 @@ export function useInventory(kind: KindDef, date: SnapshotDate, clusters: string
     let rows: Row[] = [];
     setState({ key, inv: empty });
     (async () => {
-      let cursor: string | undefined;
-      let resolved: SnapshotDate = date;
-      let total: number | null = null;
-      let first = true;
-      for (;;) {
-        const page = await get<Page>(
-          `/inventory/${kind.apiKind}`,
-          {
-            date: String(resolved),
-            cluster: clusters.length ? clusters.join(',') : undefined,
-            fields: kind.fields?.join(','),
-            limit: first ? FIRST_PAGE : NEXT_PAGES,
-            cursor,
-          },
+      // The cluster list fixes the snapshot (`last` resolved once) and splits the work: the API reads and
+      // caches inventory per cluster, so the first cluster's rows show while the others load.
+      let resolved: number | null = typeof date === 'number' ? date : null;
+      let names = clusters;
+      if (!names.length) {
+        const list = await get<Page>(
+          '/inventory/clusters',
+          { date: String(date), fields: 'cluster', limit: 5000 },
           ctl.signal,
         );
-        if (ctl.signal.aborted) return;
-        // Later pages ask for the date the first one resolved `last` to, so one table is one snapshot.
-        resolved = page.date ?? resolved;
-        rows = rows.concat(page.items);
-        total = typeof page.total === 'number' ? page.total : null;
-        cursor = page.nextCursor ?? undefined;
-        const done = !cursor || page.items.length === 0;
-        const inv: Inventory = { rows, total, date: page.date ?? null, done, error: null };
-        setState({ key, inv });
-        first = false;
-        if (done) {
-          remember(key, inv);
-          return;
-        }
+        resolved = list.date;
+        names = [...new Set(list.items.map((c) => String(c.cluster)))];
       }
+      const totals = new Map<string, number>();
+      let published = 0;
+      const publish = (done: boolean) => {
+        if (ctl.signal.aborted) return;
+        const total = totals.size === names.length ? [...totals.values()].reduce((a, b) => a + b, 0) : null;
+        const inv: Inventory = { rows, total, date: resolved, done, error: null };
+        setState({ key, inv });
+        if (done) remember(key, inv);
+        published = rows.length;
+      };
+      const loadCluster = async (cluster: string) => {
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await get<Page>(
+            `/inventory/${kind.apiKind}`,
+            {
+              date: String(resolved ?? date),
+              cluster,
+              fields: kind.fields?.join(','),
+              limit: PAGE,
+              cursor,
+            },
+            ctl.signal,
+          );
+          if (ctl.signal.aborted) return;
+          resolved ??= page.date;
+          rows = rows.concat(page.items);
+          if (typeof page.total === 'number') totals.set(cluster, page.total);
+          cursor = page.nextCursor ?? undefined;
+          if (!cursor || page.items.length === 0) return;
+          if (rows.length - published >= PAGE) publish(false);
+        }
+      };
+      const queue = [...names];
+      const worker = async () => {
+        for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
+          await loadCluster(c);
+          publish(false);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PARALLEL, names.length) }, worker));
+      publish(true);
     })().catch((error: Error) => {
       if (ctl.signal.aborted || error.name === 'AbortError') return;
       setState({ key, inv: { rows, total: null, date: null, done: true, error } });

@@ -8,8 +8,11 @@ import net from 'node:net';
  */
 export interface TcpProxy {
   port: number;
-  /** Resolves when a client sends a chunk containing `needle`; that chunk and everything after it are held. */
-  holdOn(needle: Buffer): Promise<void>;
+  /**
+   * Resolves when a client sends a chunk containing `needle`; that chunk and everything after it are held.
+   * Rejects when no client sends it within timeoutMs.
+   */
+  holdOn(needle: Buffer, timeoutMs?: number): Promise<void>;
   /** Cuts every connection (their held traffic is dropped); new connections are forwarded again. */
   release(): void;
   close(): Promise<void>;
@@ -53,10 +56,17 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       holding = false;
       needle = undefined;
     },
-    holdOn(n) {
+    holdOn(n, timeoutMs = 60_000) {
       needle = n;
-      return new Promise<void>((resolve) => {
-        seen = resolve;
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          needle = undefined;
+          reject(new Error(`no client sent the expected bytes within ${timeoutMs} ms`));
+        }, timeoutMs);
+        seen = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     },
     async close() {

@@ -43,7 +43,6 @@ export function Layout(props: { session: Session; scope: Scope; children?: Compo
     href === '/' ? loc.path === '/' : loc.path === href || loc.path.startsWith(`${href}/`);
   const navLink = (n: { href: string; label: string }) =>
     html`<li key=${n.href} class=${isActive(n.href) ? 'active' : ''}><${Link} href=${hrefWithScope(n.href)}>${n.label}<//></li>`;
-  const user = props.session.user;
   return html`<div class="app">
     <a class="skip-link" href="#main">Skip to content</a>
     <header class="topbar">
@@ -67,8 +66,8 @@ export function Layout(props: { session: Session; scope: Scope; children?: Compo
         }
       </div>
       <div class="user">
-        <span class="user-name" title=${user.name}>
-          ${user.displayName || user.name}
+        <span class="user-name" title=${props.session.user}>
+          ${props.session.displayName || props.session.user}
           <span class="role-chip" data-testid="role">${caps.highest ?? 'no role'}</span>
         </span>
         <button type="button" class="btn small" onClick=${() => theme.set(nextTheme(themeChoice))} title="Switch light / dark / system theme">

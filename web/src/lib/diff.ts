@@ -37,7 +37,8 @@ const SIZE_FIELDS = /^(size|maxmem|maxdisk|mem|disk|used|total|avail|maxswap|mem
 
 export function valueText(field: string, v: unknown): string {
   if (v === null || v === undefined || v === '') return '∅';
-  if (typeof v === 'number' && SIZE_FIELDS.test(field.split('.').pop() ?? '')) return bytes(v);
+  const leaf = field.split('.').pop() ?? '';
+  if (typeof v === 'number' && (SIZE_FIELDS.test(leaf) || /Bytes$/.test(leaf))) return bytes(v);
   if (Array.isArray(v)) return v.map((x) => valueText(field, x)).join(', ');
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);

@@ -6,7 +6,7 @@ export type Role = 'audit' | 'manage' | 'admin';
 
 export interface RoleGrant {
   role: Role;
-  group?: string;
+  group?: string | null;
 }
 
 const RANK: Record<Role, number> = { audit: 1, manage: 2, admin: 3 };

@@ -188,3 +188,12 @@ export function compileSearch<R extends object>(q: string, spec: SearchSpec<R>):
   });
   return { test: (row) => preds.every((p) => p(row)), terms, error: null };
 }
+
+/**
+ * Fills the per-row value caches of every field, so that the first keystroke that uses a field does not pay
+ * for reading it from every row. Run when the browser is idle after rows load.
+ */
+export function warmSearch<R extends object>(rows: readonly R[], spec: SearchSpec<R>): void {
+  const readers = [...spec.fields, ...spec.text].map((f) => rowValues(f));
+  for (const row of rows) for (const read of readers) read(row);
+}

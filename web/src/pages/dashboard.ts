@@ -192,9 +192,10 @@ function HealthTable(props: { clusters: Obj[] }) {
 function haText(ha: Obj): string {
   if (!Object.keys(ha).length) return 'not used';
   const parts: string[] = [];
-  if (ha.masterStatus ?? ha.status) parts.push(String(ha.masterStatus ?? ha.status));
+  // PVE's master status reads "node (active, <date>)": the state word is what matters here.
+  const state = /\((\w+)/.exec(String(ha.masterStatus ?? ''))?.[1];
+  if (ha.master) parts.push(`master ${String(ha.master)}${state ? ` (${state})` : ''}`);
   if (num(ha.services) !== null) parts.push(`${ha.services} services`);
-  if (ha.master) parts.push(`master ${String(ha.master)}`);
   return parts.join(' · ') || 'configured';
 }
 

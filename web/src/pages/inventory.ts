@@ -7,7 +7,7 @@ import { useInventory } from '../inventory-loader.ts';
 import { toCsv } from '../lib/csv.ts';
 import { count, dateTime } from '../lib/format.ts';
 import { csvHeader, csvValue, type KindDef, visibleColumns } from '../lib/kinds.ts';
-import { compileSearch } from '../lib/search.ts';
+import { compileSearch, warmSearch } from '../lib/search.ts';
 import { sortRows } from '../lib/sort.ts';
 
 const colsKey = (kind: KindDef) => `strata.cols.${kind.id}`;
@@ -68,6 +68,14 @@ export function InventoryPage(props: { kind: KindDef }) {
   const sortCol = kind.columns.find((c) => c.key === sortKey) ?? kind.columns[0]!;
   const sorted = useMemo(() => sortRows(inv.rows, sortCol.value, view.order), [inv.rows, sortCol, view.order]);
   const search = useMemo(() => compileSearch(q, kind.search), [q, kind]);
+  // Once every row is in, read the searchable values of each row while the browser is idle.
+  useEffect(() => {
+    if (!inv.done || inv.rows.length === 0) return;
+    const idle = window.requestIdleCallback ?? ((fn: () => void) => setTimeout(fn, 50));
+    const cancel = window.cancelIdleCallback ?? clearTimeout;
+    const id = idle(() => warmSearch(inv.rows, kind.search));
+    return () => cancel(id as number);
+  }, [inv.done, inv.rows, kind]);
   const rows = useMemo(() => sorted.filter(search.test), [sorted, search]);
 
   const onSort = (key: string) =>
