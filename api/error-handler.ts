@@ -23,6 +23,11 @@ const mongoDown = (e: unknown) =>
   e instanceof MongoNetworkError ||
   (e instanceof MongoError && /not connected|topology.*closed|client.*closed/i.test(e.message));
 
+/** ioredis fails fast while Redis is down (offline queue off, one retry): these are its messages then. */
+const redisDown = (e: Error) =>
+  e.name === 'MaxRetriesPerRequestError' ||
+  /Stream isn't writeable and enableOfflineQueue|^Connection is closed\.$/.test(e.message);
+
 /**
  * Turns anything thrown on a request path into `{error: {code, message}}` with the right status. Unknown
  * errors are logged in full and answered with a 500 that names only the request id.
@@ -43,6 +48,10 @@ export function handleError(err: Error, c: Context<AppEnv>) {
   if (mongoDown(err)) {
     log?.error({ err: err.message }, 'MongoDB unreachable');
     return json(503, 'database_unavailable', 'MongoDB is unreachable; try again shortly.');
+  }
+  if (redisDown(err)) {
+    log?.error({ err: err.message }, 'Redis unreachable');
+    return json(503, 'redis_unavailable', 'Redis is unreachable; try again shortly.');
   }
   if (err instanceof MongoServerError && err.code === 11000) {
     return json(409, 'conflict', 'Something with the same identity exists already.');

@@ -130,13 +130,12 @@ export async function crawlCluster(deps: ClusterCrawlDeps, job: ClusterRun): Pro
     wrote = true;
     await removeOtherRuns(deps.db, date, entry.name, job.run);
     const stamp = { date, run: job.run };
-    await raceAbort(
+    const write = () =>
       writeClusterDocuments(deps.db, docs, stamp, async () => {
         signal.throwIfAborted();
         await job.assertLease?.();
-      }),
-      signal,
-    );
+      });
+    await raceAbort(write(), signal);
     const stats = session.stats();
     deps.onSession?.(entry.name, session);
     const outcome: ClusterOutcome = {

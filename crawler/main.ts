@@ -4,9 +4,8 @@ import { nextCrawlRequest, updateCrawlRequest } from '../shared/crawl-requests.t
 import { redisReady } from '../shared/redis.ts';
 import { cleanupLeftovers } from '../shared/store/cleanup.ts';
 import { startRetentionSchedule } from '../shared/store/purge.ts';
-import { runCrawl } from './crawl-run.ts';
+import { type CrawlerDeps, runCrawl } from './crawl-run.ts';
 import { runOnDemand } from './on-demand.ts';
-import type { CrawlerRuntime } from './runtime.ts';
 import { startSchedule } from './schedule.ts';
 
 /**
@@ -20,12 +19,12 @@ export interface Crawler {
 }
 
 export async function startCrawler(
-  rt: CrawlerRuntime,
+  rt: CrawlerDeps,
   config: Pick<Config, 'STRATA_CRAWL_SCHEDULE'> & Partial<Pick<Config, 'STRATA_RETENTION' | 'STRATA_PURGE_SCHEDULE'>>,
 ): Promise<Crawler> {
   const { logger } = rt;
-  const report = await cleanupLeftovers(rt.db, { deep: true });
-  if (report.abandoned.length || report.orphanDates.length) logger.info(report, 'leftovers of crashed crawls removed');
+  const report = await cleanupLeftovers(rt.db);
+  if (report.abandoned.length || report.strayRuns) logger.info(report, 'leftovers of crashed crawls removed');
 
   // Retention (STRATA_RETENTION on STRATA_PURGE_SCHEDULE): nothing runs when no policy is set;
   // a bad policy or schedule fails the start before anything is scheduled.

@@ -4,6 +4,7 @@ import { startCrawler } from '../../crawler/main.ts';
 import { runOnDemand } from '../../crawler/on-demand.ts';
 import { openCrawlerRuntime } from '../../crawler/runtime.ts';
 import { loadConfig } from '../../shared/config.ts';
+import { cleanupLeftovers } from '../../shared/store/cleanup.ts';
 import type { SnapshotDoc } from '../../shared/store/schemas.ts';
 
 function printSnapshot(snap: SnapshotDoc | null, json: boolean): void {
@@ -35,7 +36,8 @@ export function register(program: Command): void {
     .option('--once', 'crawl every enabled cluster now, publish the snapshot and exit')
     .option('--cluster <name>', 'with --once: crawl this cluster now and copy the others from the last snapshot')
     .option('--json', 'with --once: print the snapshot document as JSON')
-    .action(async (opts: { once?: boolean; cluster?: string; json?: boolean }, cmd: Command) => {
+    .option('--cleanup', 'remove leftovers of crashed crawls, scanning every inventory collection, and exit')
+    .action(async (opts: { once?: boolean; cluster?: string; json?: boolean; cleanup?: boolean }, cmd: Command) => {
       if (opts.cluster && !opts.once) {
         cmd.error('strata: --cluster needs --once (the daemon takes on-demand requests from the API)', {
           exitCode: 2,
@@ -45,6 +47,13 @@ export function register(program: Command): void {
       const config = loadConfig();
       const rt = await openCrawlerRuntime(config);
       try {
+        if (opts.cleanup) {
+          const report = await cleanupLeftovers(rt.db, { scanInventory: true });
+          process.stdout.write(
+            `abandoned snapshots: ${report.abandoned.join(', ') || 'none'}; stray runs removed: ${report.strayRuns}; dates without a snapshot removed: ${report.orphanDates.join(', ') || 'none'}\n`,
+          );
+          return;
+        }
         if (opts.once) {
           const date = Math.floor(Date.now() / 1000);
           const snap = opts.cluster

@@ -1,20 +1,31 @@
 import type { Db } from 'mongodb';
 import { INVENTORY, snapshots } from './collections.ts';
-import { runs } from './runs.ts';
+import { removeRunDocuments, runs } from './runs.ts';
+import type { SnapshotDoc } from './schemas.ts';
 import { outcomes } from './snapshots.ts';
 
 /**
- * Leftovers of crashed crawls. A snapshot still `running` after its deadline lost its crawlers: its documents
- * are deleted and it becomes an `abandoned` tombstone, so that a late write of a crawler that was only
- * paused is removed by a later cleanup too. Tombstones older than a day go. Outcome records of finished
- * snapshots are dropped. `deep` also looks for inventory dates that have no snapshot document at all (a
- * full scan of each inventory collection: done once at crawler start, never on a request path).
+ * Leftovers of crashed crawls, cheap enough to look for before every crawl:
+ *
+ * - a snapshot still `running` after its deadline lost its crawlers: its documents are deleted and it becomes
+ *   an `abandoned` tombstone (so a late write of a crawler that was only paused is removed by a later
+ *   cleanup too); tombstones older than a day go;
+ * - every crawl run registers itself (`snapshot_runs`) before its first write, so documents whose date has
+ *   no snapshot (or an abandoned one), or that belong to a run that is not its cluster's published run, are
+ *   found from that small collection and deleted by equality on (date, cluster, run);
+ * - bookkeeping of finished snapshots (outcomes, runs) is dropped.
+ *
+ * `scanInventory` also scans every inventory collection for dates without a snapshot document (documents
+ * written by something other than a crawler): a full scan, for `strata crawl --cleanup`, never routine.
  */
 
 const TOMBSTONE_MS = 24 * 3600 * 1000;
+const FINISHED = new Set(['complete', 'partial', 'failed']);
 
 export interface CleanupReport {
   abandoned: number[];
+  /** Runs whose documents were removed (their snapshot is gone, abandoned, or published without them). */
+  strayRuns: number;
   orphanDates: number[];
   removedTombstones: number;
 }
@@ -27,17 +38,16 @@ async function deleteDate(db: Db, date: number): Promise<void> {
 
 export async function cleanupLeftovers(
   db: Db,
-  opts: { now?: Date; deep?: boolean; graceMs?: number } = {},
+  opts: { now?: Date; scanInventory?: boolean } = {},
 ): Promise<CleanupReport> {
   const now = opts.now ?? new Date();
-  const grace = opts.graceMs ?? 0;
-  const report: CleanupReport = { abandoned: [], orphanDates: [], removedTombstones: 0 };
+  const report: CleanupReport = { abandoned: [], strayRuns: 0, orphanDates: [], removedTombstones: 0 };
 
   const overdue = await snapshots(db)
-    .find({ status: 'running', deadline: { $lt: new Date(now.getTime() - grace) } }, { projection: { date: 1 } })
+    .find({ status: 'running', deadline: { $lt: now } }, { projection: { date: 1 } })
     .toArray();
   for (const s of overdue) {
-    // Flip first: a reader never sees it (it was never published) and no crawler publishes it afterwards.
+    // Flip first: it was never published, and no crawler publishes it afterwards.
     const res = await snapshots(db).updateOne(
       { date: s.date, status: 'running' },
       { $set: { status: 'abandoned', abandonedAt: now } },
@@ -50,27 +60,60 @@ export async function cleanupLeftovers(
     .find({ status: 'abandoned' }, { projection: { date: 1, abandonedAt: 1 } })
     .toArray();
   for (const t of tombstones) {
-    if (report.abandoned.includes(t.date)) continue;
-    await deleteDate(db, t.date);
+    if (!report.abandoned.includes(t.date)) await deleteDate(db, t.date);
     if (!t.abandonedAt || now.getTime() - t.abandonedAt.getTime() > TOMBSTONE_MS) {
       await snapshots(db).deleteOne({ date: t.date, status: 'abandoned' });
       report.removedTombstones++;
     }
   }
 
-  const finished = await snapshots(db)
-    .find({ status: { $in: ['complete', 'partial', 'failed'] } }, { projection: { date: 1 } })
-    .toArray();
-  const outcomeDates = new Set(
-    (
-      await outcomes(db)
-        .find({}, { projection: { date: 1 } })
-        .toArray()
-    ).map((o) => o.date),
-  );
-  for (const s of finished) if (outcomeDates.has(s.date)) await outcomes(db).deleteMany({ date: s.date });
+  // Registered runs: the key to every document a crawler wrote.
+  const runDocs = await runs(db).find({}).toArray();
+  const dates = [...new Set(runDocs.map((r) => r.date))];
+  const snaps = new Map<number, Pick<SnapshotDoc, 'date' | 'status' | 'clusters'>>();
+  for (const s of await snapshots(db)
+    .find(
+      { date: { $in: dates } },
+      { projection: { _id: 0, date: 1, status: 1, 'clusters.name': 1, 'clusters.ok': 1, 'clusters.run': 1 } },
+    )
+    .toArray()) {
+    snaps.set(s.date, s);
+  }
+  for (const r of runDocs) {
+    const snap = snaps.get(r.date);
+    if (!snap) {
+      // No snapshot document at all: removed (tombstone expired, purged) while a crawler still wrote.
+      await removeRunDocuments(db, r.date, r.cluster, r.run);
+      report.strayRuns++;
+    } else if (FINISHED.has(snap.status)) {
+      const published = snap.clusters.find((o) => o.name === r.cluster);
+      if (!(published?.ok && published.run === r.run)) {
+        await removeRunDocuments(db, r.date, r.cluster, r.run);
+        report.strayRuns++;
+      }
+    } else {
+      continue; // running (in progress), or being purged
+    }
+    await runs(db).deleteOne({ _id: r._id });
+  }
 
-  if (opts.deep) {
+  // Outcomes of finished snapshots are on the snapshot document now.
+  const outcomeDates = [
+    ...new Set(
+      (
+        await outcomes(db)
+          .find({}, { projection: { date: 1 } })
+          .toArray()
+      ).map((o) => o.date),
+    ),
+  ];
+  for (const s of await snapshots(db)
+    .find({ date: { $in: outcomeDates } }, { projection: { date: 1, status: 1 } })
+    .toArray()) {
+    if (FINISHED.has(s.status)) await outcomes(db).deleteMany({ date: s.date });
+  }
+
+  if (opts.scanInventory) {
     const known = new Set(
       (
         await snapshots(db)

@@ -131,9 +131,12 @@ describe('strata cluster', () => {
     const sim = await startSimulator({ preset: 'tiny', seed: 2, unauthorizedDelayMs: 50 });
     try {
       const e = sim.clusters[0]!;
-      const add = await strata(['cluster', 'add', 'sim', '--host', e.host, '--port', String(e.port), '--user', e.user, '--trust-fingerprint'], {
-        env: { STRATA_CLUSTER_PASSWORD: e.password },
-      });
+      const add = await strata(
+        ['cluster', 'add', 'sim', '--host', e.host, '--port', String(e.port), '--user', e.user, '--trust-fingerprint'],
+        {
+          env: { STRATA_CLUSTER_PASSWORD: e.password },
+        },
+      );
       expect(add.stderr).toBe('');
       expect(add.stdout).toContain(`SHA-256 ${e.fingerprint}`);
       const test = await strata(['cluster', 'test', 'sim']);
@@ -151,6 +154,12 @@ describe('strata cluster', () => {
       const pin = await strata(['cluster', 'pin', 'sim', '--fingerprint', fresh]);
       expect(pin.code).toBe(0);
       expect((await strata(['cluster', 'test', 'sim'])).code).toBe(0);
+      // And a crawl of it from the command line.
+      const crawl = await strata(['crawl', '--once']);
+      expect(crawl.stderr).toBe('');
+      expect(crawl.code).toBe(0);
+      expect(crawl.stdout).toMatch(/^snapshot \d+ \(.*\): complete in [\d.]+ s\n/);
+      expect(crawl.stdout).toMatch(new RegExp(`  sim: 2 nodes, ${sim.truth().clusters[0]!.guests.length} guests, \\d+ disks`));
     } finally {
       await sim.stop();
     }

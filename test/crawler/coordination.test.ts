@@ -98,7 +98,9 @@ describe('several crawlers', () => {
     const undo = sim.faults.set({ cluster: 'bravo' }, { latencyMs: 400 });
     const p = child(date);
     try {
-      await until('alpha written by the child', async () => (await listOutcomes(c.db, date)).some((o) => o.name === 'alpha'));
+      await until('alpha written by the child', async () =>
+        (await listOutcomes(c.db, date)).some((o) => o.name === 'alpha'),
+      );
       p.kill('SIGKILL');
       await new Promise((r) => p.once('exit', r));
     } finally {
@@ -132,7 +134,9 @@ describe('several crawlers', () => {
     const undo = sim.faults.set({ cluster: 'bravo' }, { latencyMs: 400 });
     const p = child(date);
     try {
-      await until('alpha written by the child', async () => (await listOutcomes(c.db, date)).some((o) => o.name === 'alpha'));
+      await until('alpha written by the child', async () =>
+        (await listOutcomes(c.db, date)).some((o) => o.name === 'alpha'),
+      );
       p.kill('SIGKILL');
       await new Promise((r) => p.once('exit', r));
     } finally {
@@ -166,7 +170,9 @@ describe('on-demand crawl', () => {
     const bravo = snap!.clusters.find((o) => o.name === 'bravo')!;
     expect(alpha.copiedFrom).toBeUndefined();
     expect(bravo.copiedFrom).toBe(last.date);
-    expect(await inventory(c.db, 'instances').countDocuments({ date: snap!.date, cluster: 'alpha' })).toBe(guestsOf('alpha'));
+    expect(await inventory(c.db, 'instances').countDocuments({ date: snap!.date, cluster: 'alpha' })).toBe(
+      guestsOf('alpha'),
+    );
     const copied = await inventory(c.db, 'instances').countDocuments({ date: snap!.date, cluster: 'bravo' });
     expect(copied).toBe(await inventory(c.db, 'instances').countDocuments({ date: last.date, cluster: 'bravo' }));
     expect(await resolveDate(c.db, 'last')).toBe(snap!.date);
@@ -178,14 +184,22 @@ describe('on-demand crawl', () => {
       const before = (await latestPublished(c.db))!.date;
       const req = await requestCrawl(c.redis, 'bravo');
       const asked = Date.now();
-      await until('the on-demand crawl', async () => (await crawlRequestStatus(c.redis, req.id))?.state === 'done', 20_000);
+      await until(
+        'the on-demand crawl',
+        async () => (await crawlRequestStatus(c.redis, req.id))?.state === 'done',
+        20_000,
+      );
       const status = await crawlRequestStatus(c.redis, req.id);
       expect(Date.now() - asked).toBeLessThan(10_000);
       expect(status?.status).toBe('complete');
       expect(status!.date).toBeGreaterThan(before);
       expect(await resolveDate(c.db, 'last')).toBe(status!.date);
       const unknown = await requestCrawl(c.redis, 'nosuchcluster');
-      await until('the refused request', async () => (await crawlRequestStatus(c.redis, unknown.id))?.state === 'failed', 20_000);
+      await until(
+        'the refused request',
+        async () => (await crawlRequestStatus(c.redis, unknown.id))?.state === 'failed',
+        20_000,
+      );
       expect((await crawlRequestStatus(c.redis, unknown.id))?.error).toMatch(/not a registered, enabled cluster/);
     } finally {
       await crawler.stop();

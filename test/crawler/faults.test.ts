@@ -83,7 +83,11 @@ describe('crawl with faults', () => {
       const snap = await crawl();
       const a = outcome(snap, A);
       expect(a.ok).toBe(true);
-      const missing = await inventory(c.db, 'instances').countDocuments({ date: snap!.date, cluster: A, configMissing: true });
+      const missing = await inventory(c.db, 'instances').countDocuments({
+        date: snap!.date,
+        cluster: A,
+        configMissing: true,
+      });
       expect(missing).toBe(0);
       expect(a.counts.instances).toBe(guestsOf(A));
     } finally {
@@ -150,9 +154,18 @@ describe('crawl with faults', () => {
   }, 60_000);
 
   it('reports refused credentials as an authentication failure', async () => {
-    await c.db
-      .collection('clusters_registry')
-      .updateOne({ _id: B as never }, { $set: { 'credentials.password': c.vault.seal('wrong-password', { collection: 'clusters_registry', id: B, field: 'credentials.password' }) } });
+    await c.db.collection('clusters_registry').updateOne(
+      { _id: B as never },
+      {
+        $set: {
+          'credentials.password': c.vault.seal('wrong-password', {
+            collection: 'clusters_registry',
+            id: B,
+            field: 'credentials.password',
+          }),
+        },
+      },
+    );
     const snap = await crawl();
     expect(outcome(snap, B)).toMatchObject({ ok: false, errorCode: 'AUTHENTICATION' });
   }, 60_000);

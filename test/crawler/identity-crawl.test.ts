@@ -55,7 +55,9 @@ describe('guest identity across crawls', () => {
     for (let step = 0; step < 200 && (migrated.length === 0 || reused.length === 0); step++) {
       sim.advance(1);
       const now = identities(sim.truth());
-      migrated = [...now].filter(([k, v]) => before.get(k)?.ctime === v.ctime && before.get(k)!.node !== v.node).map(([k]) => k);
+      migrated = [...now]
+        .filter(([k, v]) => before.get(k)?.ctime === v.ctime && before.get(k)!.node !== v.node)
+        .map(([k]) => k);
       reused = [...now].filter(([k, v]) => before.has(k) && before.get(k)!.ctime !== v.ctime).map(([k]) => k);
     }
     expect(migrated.length).toBeGreaterThan(0);
@@ -85,7 +87,12 @@ describe('guest identity across crawls', () => {
     const name = sim.clusters[0]!.name;
     await c.db.collection('clusters_registry').updateOne({ _id: name as never }, { $set: { tagNotes: true } });
     const textBefore = new Map(
-      sim.truth().clusters[0]!.guests.map((g) => [g.vmid, typeof g.config.description === 'string' ? g.config.description : undefined]),
+      sim
+        .truth()
+        .clusters[0]!.guests.map((g) => [
+          g.vmid,
+          typeof g.config.description === 'string' ? g.config.description : undefined,
+        ]),
     );
     sim.resetCounts();
     const tagged = await crawl();
@@ -93,9 +100,14 @@ describe('guest identity across crawls', () => {
     // Locked guests refuse config changes: they are left for a later crawl.
     const guests = all.filter((g) => g.config.lock === undefined);
     expect(guests.length).toBeLessThan(all.length);
-    expect(sim.counts(name)['PUT /nodes/{node}/qemu/{vmid}/config'] ?? 0).toBe(guests.filter((g) => g.type === 'qemu').length);
-    expect(sim.counts(name)['PUT /nodes/{node}/lxc/{vmid}/config'] ?? 0).toBe(guests.filter((g) => g.type === 'lxc').length);
-    for (const g of all.filter((x) => x.config.lock !== undefined)) expect(markerUid(String(g.config.description ?? ''))).toBeUndefined();
+    expect(sim.counts(name)['PUT /nodes/{node}/qemu/{vmid}/config'] ?? 0).toBe(
+      guests.filter((g) => g.type === 'qemu').length,
+    );
+    expect(sim.counts(name)['PUT /nodes/{node}/lxc/{vmid}/config'] ?? 0).toBe(
+      guests.filter((g) => g.type === 'lxc').length,
+    );
+    for (const g of all.filter((x) => x.config.lock !== undefined))
+      expect(markerUid(String(g.config.description ?? ''))).toBeUndefined();
     for (const g of guests) {
       const notes = String(g.config.description ?? '');
       const doc = tagged.guests.get(`${name}/${g.vmid}`)!;
@@ -113,9 +125,17 @@ describe('guest identity across crawls', () => {
     // A clone that copied the notes (marker included) of another guest: flagged, and given its own uid.
     const [original, copy] = guests.filter((g) => g.type === 'qemu' && g.config.template !== 1);
     const e = sim.clusters[0]!;
-    const client = new ProxmoxClient({ kind: 'pve', host: e.host, port: e.port, fingerprint: e.fingerprint, auth: { type: 'token', tokenId: e.tokenId, secret: e.tokenSecret } });
+    const client = new ProxmoxClient({
+      kind: 'pve',
+      host: e.host,
+      port: e.port,
+      fingerprint: e.fingerprint,
+      auth: { type: 'token', tokenId: e.tokenId, secret: e.tokenSecret },
+    });
     const originalUid = again.guests.get(`${name}/${original!.vmid}`)!.uid;
-    await client.put(['nodes', copy!.node, 'qemu', copy!.vmid, 'config'], { description: withMarker('copied text', originalUid) });
+    await client.put(['nodes', copy!.node, 'qemu', copy!.vmid, 'config'], {
+      description: withMarker('copied text', originalUid),
+    });
     await client.close();
     const third = await crawl();
     const flagged = third.guests.get(`${name}/${copy!.vmid}`)!;
@@ -129,19 +149,30 @@ describe('guest identity across crawls', () => {
 
   it('writes the marker with the config digest: a concurrent edit is kept, not overwritten', async () => {
     const e = sim.clusters[1]!;
-    const target = sim.truth().clusters[1]!.guests.find((g) => g.type === 'qemu' && g.config.lock === undefined && g.config.template !== 1)!;
+    const target = sim
+      .truth()
+      .clusters[1]!.guests.find((g) => g.type === 'qemu' && g.config.lock === undefined && g.config.template !== 1)!;
     const toTag = sim.truth().clusters[1]!.guests.filter((g) => g.config.lock === undefined);
     await c.db.collection('clusters_registry').updateOne({ _id: e.name as never }, { $set: { tagNotes: true } });
     // The crawler's write to the target waits 1.5 s in the server; meanwhile someone edits that guest's notes.
     const path = `/nodes/${target.node}/qemu/${target.vmid}/config`;
     const undo = sim.faults.set({ cluster: e.name, endpoint: `PUT ${path}` }, { latencyMs: 1500 });
     sim.resetCounts();
-    const client = new ProxmoxClient({ kind: 'pve', host: e.host, port: e.port, fingerprint: e.fingerprint, auth: { type: 'token', tokenId: e.tokenId, secret: e.tokenSecret } });
+    const client = new ProxmoxClient({
+      kind: 'pve',
+      host: e.host,
+      port: e.port,
+      fingerprint: e.fingerprint,
+      auth: { type: 'token', tokenId: e.tokenId, secret: e.tokenSecret },
+    });
     const puts = () =>
-      (sim.counts(e.name)['PUT /nodes/{node}/qemu/{vmid}/config'] ?? 0) + (sim.counts(e.name)['PUT /nodes/{node}/lxc/{vmid}/config'] ?? 0);
+      (sim.counts(e.name)['PUT /nodes/{node}/qemu/{vmid}/config'] ?? 0) +
+      (sim.counts(e.name)['PUT /nodes/{node}/lxc/{vmid}/config'] ?? 0);
     const edit = (async () => {
       while (puts() < toTag.length) await new Promise((r) => setTimeout(r, 5));
-      const upid = await client.post<string>(['nodes', target.node, 'qemu', target.vmid, 'config'], { description: 'edited meanwhile' });
+      const upid = await client.post<string>(['nodes', target.node, 'qemu', target.vmid, 'config'], {
+        description: 'edited meanwhile',
+      });
       await client.waitForTask(upid, { timeoutMs: 5000 });
     })();
     try {
@@ -150,7 +181,9 @@ describe('guest identity across crawls', () => {
       expect(stripMarker(notes)).toBe('edited meanwhile');
       expect(markerUid(notes)).toBe(result.guests.get(`${e.name}/${target.vmid}`)!.uid);
       // One write refused for its stale digest, then the config read again and written once more.
-      expect(sim.counts(e.name)['PUT /nodes/{node}/qemu/{vmid}/config']).toBe(toTag.filter((g) => g.type === 'qemu').length + 1);
+      expect(sim.counts(e.name)['PUT /nodes/{node}/qemu/{vmid}/config']).toBe(
+        toTag.filter((g) => g.type === 'qemu').length + 1,
+      );
     } finally {
       undo();
       await client.close();

@@ -209,10 +209,25 @@ describe('snapshot store', () => {
     expect(await snapshots(db).findOne({ date })).toBeNull();
   });
 
-  it('deep cleanup removes documents of dates that have no snapshot document', async () => {
+  it('removes documents of registered runs whose snapshot is gone or published without them', async () => {
+    const gone = 1_650_000_000;
+    await registerRun(db, { date: gone, cluster: 'x', run: 'zombie', crawler: 'p9' });
+    await writeClusterDocuments(db, docs('x', 2), { date: gone, run: 'zombie' });
+    // A late run writing into a published snapshot (it had lost its lease long ago).
+    await registerRun(db, { date: 1_700_000_000, cluster: 'a', run: 'late', crawler: 'p9' });
+    await writeClusterDocuments(db, docs('a', 2), { date: 1_700_000_000, run: 'late' });
+    const report = await cleanupLeftovers(db);
+    expect(report.strayRuns).toBe(2);
+    expect(await inventory(db, 'instances').countDocuments({ date: gone })).toBe(0);
+    expect(await inventory(db, 'instances').countDocuments({ date: 1_700_000_000, run: 'late' })).toBe(0);
+    expect(await db.collection('snapshot_runs').countDocuments({})).toBe(0);
+  });
+
+  it('the inventory scan removes documents of dates that have no snapshot document', async () => {
     const date = 1_600_000_000;
     await writeClusterDocuments(db, docs('x', 2), { date, run: 'orphan' });
-    const report = await cleanupLeftovers(db, { deep: true });
+    expect((await cleanupLeftovers(db)).orphanDates).toEqual([]);
+    const report = await cleanupLeftovers(db, { scanInventory: true });
     expect(report.orphanDates).toEqual([date]);
     expect(await inventory(db, 'disks').countDocuments({ date })).toBe(0);
     // Published snapshots are untouched.

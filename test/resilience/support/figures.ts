@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { REPO } from './processes.ts';
+import { REPO } from './spawn-strata.ts';
 
 /**
  * Figures the tests measure (takeover time, fault outcomes, load percentiles), printed and appended as JSON

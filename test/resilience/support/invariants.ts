@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { INVENTORY, type InventoryName } from '../../../shared/store/collections.ts';
-import type { SnapshotDoc } from '../../../shared/store/schemas.ts';
+import type { SnapshotDoc, SnapshotStatus } from '../../../shared/store/schemas.ts';
 
 /**
  * What must hold after any fault: a published snapshot is whole (each cluster's stored documents are exactly
@@ -8,7 +8,7 @@ import type { SnapshotDoc } from '../../../shared/store/schemas.ts';
  * published before a fault is still there afterwards, document for document.
  */
 
-const PUBLISHED = ['complete', 'partial', 'failed'];
+const PUBLISHED: SnapshotStatus[] = ['complete', 'partial', 'failed'];
 
 /** Which outcome count each inventory collection must match (clusters: one document per ok cluster). */
 const COUNTED: Record<InventoryName, (c: SnapshotDoc['clusters'][number]['counts']) => number> = {

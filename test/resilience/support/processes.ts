@@ -1,19 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { services } from '../../support/services.ts';
+import { spawnStrata } from './spawn-strata.ts';
+
+export { REPO } from './spawn-strata.ts';
 
 /**
  * Strata's own entry points as child processes (`strata crawl`, `api/main.ts`), each with its output kept in a
  * log file (the secrets scan reads them) and in memory (tests wait for lines). Every process started here is
  * killed when the test file ends, by its own pid.
  */
-
-export const REPO = path.resolve(import.meta.dirname, '../../..');
-const TSX_LOADER = path.join(REPO, 'node_modules/tsx/dist/loader.mjs');
 
 export interface StrataProcess {
   name: string;
@@ -27,6 +26,8 @@ export interface StrataProcess {
   /** Resolves with the first output match of `pattern` (waiting up to timeoutMs). */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited(): boolean;
+  /** Resolves with the exit code once the process has ended by itself. */
+  finished(): Promise<number>;
   /** SIGTERM, and SIGKILL after 10 s; resolves when the process is gone. */
   stop(): Promise<void>;
   /** SIGKILL: the process dies at once, as on a crash or an OOM kill. */
@@ -71,84 +72,9 @@ export function strataEnv(over: Record<string, string>): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Starts `node --import tsx <script> ...args` in the repository with `env`. */
+/** Starts `node --import tsx <script> ...args` in the repository with `env`; stopped when the file ends. */
 export function startStrata(name: string, script: string, args: string[], env: NodeJS.ProcessEnv): StrataProcess {
-  const logFile = path.join(logFolder(), `${name}.log`);
-  const log: WriteStream = createWriteStream(logFile);
-  const proc = spawn(process.execPath, ['--import', TSX_LOADER, path.join(REPO, script), ...args], {
-    cwd: REPO,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  const waiters = new Set<() => void>();
-  const take = (b: Buffer) => {
-    text += b.toString();
-    log.write(b);
-    for (const w of waiters) w();
-  };
-  proc.stdout?.on('data', take);
-  proc.stderr?.on('data', take);
-  const gone = once(proc, 'exit').then(() => {
-    for (const w of waiters) w();
-  });
-  gone.finally(() => log.end()).catch(() => {});
-  const exited = () => proc.exitCode !== null || proc.signalCode !== null;
-  const p: StrataProcess = {
-    name,
-    proc,
-    pid: proc.pid ?? -1,
-    logFile,
-    output: () => text,
-    records() {
-      const out: Record<string, unknown>[] = [];
-      for (const line of text.split('\n')) {
-        if (!line.startsWith('{')) continue;
-        try {
-          out.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {}
-      }
-      return out;
-    },
-    waitFor(pattern, timeoutMs = 60_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const m = text.match(pattern);
-          if (m) return done(() => resolve(m));
-          if (exited()) {
-            return done(() =>
-              reject(new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}) before ${pattern}: ${tail()}`)),
-            );
-          }
-        };
-        const timer = setTimeout(
-          () => done(() => reject(new Error(`${name}: no ${pattern} within ${timeoutMs} ms: ${tail()}`))),
-          timeoutMs,
-        );
-        const done = (settle: () => void) => {
-          clearTimeout(timer);
-          waiters.delete(check);
-          settle();
-        };
-        waiters.add(check);
-        check();
-      });
-    },
-    exited,
-    async stop() {
-      if (exited()) return;
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await gone;
-      clearTimeout(timer);
-    },
-    async kill() {
-      if (exited()) return;
-      proc.kill('SIGKILL');
-      await gone;
-    },
-  };
-  const tail = () => text.slice(-1500);
+  const p = spawnStrata(name, script, args, env, path.join(logFolder(), `${name}.log`));
   started.push(p);
   return p;
 }
