@@ -166,6 +166,10 @@ export function registerRoutes(app: OpenAPIHono<AppEnv>, defs: RouteModule): voi
       responses: {
         ...(hasInput ? { 400: errorResponse('Invalid input.') } : {}),
         ...(open ? {} : { 401: errorResponse('Not authenticated.'), 403: errorResponse('Not allowed.') }),
+        // What a request names (a date, cluster, guest, task...) may not exist; a change may collide.
+        ...(hasInput ? { 404: errorResponse('Not found.') } : {}),
+        ...(r.method !== 'get' ? { 409: errorResponse('Conflicts with the current state.') } : {}),
+        ...(r.request?.body ? { 413: errorResponse('The request body is larger than 1 MiB.') } : {}),
         503: errorResponse('A dependency (MongoDB, Redis, LDAP) is unreachable.'),
         ...r.responses,
       },

@@ -56,7 +56,7 @@ export interface ClusterRun {
   assertLease?: () => Promise<void>;
 }
 
-function clientFor(entry: RegistryEntry, vault: Sealer, settings: CrawlSettings, logger: Logger, retries: number) {
+function clientFor(entry: RegistryEntry, vault: Sealer, logger: Logger, o: { retries: number; connections: number }) {
   return new ProxmoxClient({
     kind: entry.kind,
     host: entry.host,
@@ -66,9 +66,9 @@ function clientFor(entry: RegistryEntry, vault: Sealer, settings: CrawlSettings,
     ...(entry.caPem ? { caPem: entry.caPem } : {}),
     auth: openAuth(vault, entry),
     // Calls for every node go through the API host, which proxies them: the per-node bound is ours.
-    maxConcurrentPerHost: settings.nodeConcurrency * 16,
+    maxConcurrentPerHost: o.connections,
     timeouts: { connectMs: 5000, headersMs: 30000, bodyMs: 30000 },
-    retries,
+    retries: o.retries,
     logger,
   });
 }
@@ -103,8 +103,12 @@ export async function crawlCluster(deps: ClusterCrawlDeps, job: ClusterRun): Pro
     if (!entry.fingerprint && !entry.caPem) {
       throw new Error(`${entry.name} has no pinned certificate: run \`strata cluster pin ${entry.name}\`.`);
     }
-    const client = clientFor(entry, deps.vault, deps.settings, logger, 2);
-    const agentClient = clientFor(entry, deps.vault, deps.settings, logger, 0);
+    const client = clientFor(entry, deps.vault, logger, {
+      retries: 2,
+      connections: deps.settings.nodeConcurrency * 16,
+    });
+    // Guest-agent calls are few (a share of the running VMs): a couple of connections do, and fewer TLS handshakes.
+    const agentClient = clientFor(entry, deps.vault, logger, { retries: 0, connections: 2 });
     session = new CrawlSession(client, agentClient, signal, deps.settings.nodeConcurrency, logger);
     const s = session;
     const collect = async (): Promise<ClusterDocuments> => {

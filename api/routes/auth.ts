@@ -11,7 +11,13 @@ import { errorResponse, GrantSchema } from '../schemas.ts';
 
 const LoginBody = z
   .object({
-    username: z.string().min(1).max(256).openapi({ example: 'auditor' }),
+    username: z
+      .string()
+      .min(1)
+      .max(256)
+      // Control characters are no one's login name (and NUL cannot even be stored by FerretDB/PostgreSQL).
+      .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
+      .openapi({ example: 'auditor' }),
     password: z.string().max(1024).openapi({ format: 'password' }),
   })
   .openapi('LoginRequest');
@@ -77,7 +83,10 @@ export const authRoutes = [
       path: '/api/v1/auth/logout',
       tags: ['auth'],
       summary: 'End the current session',
-      responses: { 204: { description: 'Logged out' } },
+      responses: {
+        204: { description: 'Logged out' },
+        400: errorResponse('The caller is not a browser session (an API token).'),
+      },
     }),
     handler: async (c) => {
       const p = principalOf(c);

@@ -43,14 +43,12 @@ export class CrawlSession {
   }
 
   /** A GET, bounded by the node's limit when `node` is given. */
-  get<T>(
-    path: ApiPath,
-    opts: { node?: string; query?: Params; signal?: AbortSignal; agent?: boolean } = {},
-  ): Promise<T> {
+  get<T>(path: ApiPath, opts: CallOpts = {}): Promise<T> {
     const client = opts.agent ? this.agentClient : this.client;
-    const signal = opts.signal ? AbortSignal.any([this.signal, opts.signal]) : this.signal;
-    if (signal !== this.signal) setMaxListeners(0, signal);
     const run = () => {
+      // The timeout starts when the call is sent, not while it waits for a slot on its node.
+      const signal = opts.timeoutMs ? AbortSignal.any([this.signal, AbortSignal.timeout(opts.timeoutMs)]) : this.signal;
+      if (signal !== this.signal) setMaxListeners(0, signal);
       signal.throwIfAborted();
       const key = opts.node ?? '';
       this.callsByNode.set(key, (this.callsByNode.get(key) ?? 0) + 1);

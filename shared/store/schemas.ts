@@ -112,7 +112,7 @@ export const snapshotDoc = z.object({
 });
 export type SnapshotDoc = z.infer<typeof snapshotDoc>;
 
-/** `run` is the crawl run (lease token) that wrote the document; see shared/store/README.md. */
+/** `run` is the crawl run (lease token) that wrote the document; see runs.ts. */
 const base = { date, cluster: z.string(), run: z.string() };
 
 export const clusterDoc = z.object({

@@ -159,7 +159,9 @@ describe('strata cluster', () => {
       expect(crawl.stderr).toBe('');
       expect(crawl.code).toBe(0);
       expect(crawl.stdout).toMatch(/^snapshot \d+ \(.*\): complete in [\d.]+ s\n/);
-      expect(crawl.stdout).toMatch(new RegExp(`  sim: 2 nodes, ${sim.truth().clusters[0]!.guests.length} guests, \\d+ disks`));
+      expect(crawl.stdout).toMatch(
+        new RegExp(`  sim: 2 nodes, ${sim.truth().clusters[0]!.guests.length} guests, \\d+ disks`),
+      );
     } finally {
       await sim.stop();
     }

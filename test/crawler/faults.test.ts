@@ -122,6 +122,25 @@ describe('crawl with faults', () => {
     }
   }, 60_000);
 
+  it('does not wait for guest agents that never answer', async () => {
+    const undo = sim.faults.set(
+      { cluster: A, endpoint: 'GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces' },
+      { hang: true },
+    );
+    try {
+      const snap = await crawl();
+      const a = outcome(snap, A);
+      expect(a.error).toBeUndefined();
+      expect(a.ok).toBe(true);
+      expect(a.callsByEndpoint['GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces']).toBeGreaterThan(0);
+      // Each agent call gives up after STRATA_AGENT_TIMEOUT_MS (1 s here), in parallel with the rest.
+      expect(a.durationMs).toBeLessThan(3000);
+      expect(a.counts.instances).toBe(guestsOf(A));
+    } finally {
+      undo();
+    }
+  }, 60_000);
+
   it('logs in again when the ticket expires mid-crawl', async () => {
     // Expire tickets as soon as the crawl has fetched the resources of the password-authenticated cluster.
     let expired = false;

@@ -6,6 +6,7 @@ import type { Doc } from '../../query/guest-fields.ts';
 import { KINDS, type Kind } from '../../query/list.ts';
 import { parseClusterName, parseDateRef, parseNodeName, parseObjectIdHex, parseVmid } from '../../query/params.ts';
 import { clusterParam, defineRoute } from '../../routing.ts';
+import { errorResponse } from '../../schemas.ts';
 import { clustersToRead, dataServices, visibleSet } from './data-services.ts';
 import {
   ClusterParam,
@@ -91,7 +92,7 @@ export const staticRoutes = [
       request: { params: z.object({ which: z.string().openapi({ example: 'last', description: '`all` or `last`' }) }) },
       responses: {
         200: jsonContent(LegacyEnvelope, '`all`: value is [{date}], newest first; `last`: value is the newest date'),
-        404: jsonContent(LegacyEnvelope, 'No snapshot yet, or an unknown selector'),
+        404: errorResponse('No snapshot yet, or an unknown selector'),
       },
     }),
     handler: async (c) => {
