@@ -12,9 +12,10 @@ export default defineConfig({
     testTimeout: 240_000,
     hookTimeout: 180_000,
     pool: 'forks',
-    // Two files at a time (the machine has two cores); the load test measures its idle and busy figures
-    // back to back inside one file, so what the other file does is in both figures alike.
-    maxWorkers: 2,
+    // One file at a time: the files start processes and servers of their own and measure times (takeover,
+    // load percentiles) that another file running alongside on two cores would distort.
+    fileParallelism: false,
+    maxWorkers: 1,
     // A failed assertion is reported, never retried: waits inside the tests carry the slack instead.
     retry: 0,
   },

@@ -137,13 +137,13 @@ export function consoleHandler(opts: ConsoleOptions = {}) {
 // biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its env
 export function serveConsole(app: Hono<any, any, any>, opts: ConsoleOptions = {}): void {
   // Mounting twice (createApp and a test) would only add a dead route; keep the first.
-  if (declaredRoutes(app).some((r) => r.honoPath === '*' && r.method === 'GET')) return;
+  if (declaredRoutes(app).some((r) => r.honoPath === '/*' && r.method === 'GET')) return;
   const handler = consoleHandler(opts);
-  app.get('*', (c) => handler(c));
+  app.get('/*', (c) => handler(c));
   declareRoute(app, {
     method: 'GET',
     path: '/{console}',
-    honoPath: '*',
+    honoPath: '/*',
     privilege: 'public',
     scoped: false,
     acrossClusters: false,

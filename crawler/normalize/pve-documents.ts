@@ -46,10 +46,6 @@ export interface PveInputs {
   agentIps: Map<number, { ips: string[]; at: number }>;
 }
 
-export function guestKey(g: Pick<GuestResource, 'vmid'>): number {
-  return g.vmid;
-}
-
 function nodeDocs(inp: PveInputs): Unstamped<NodeDoc>[] {
   const byName = new Map<string, Unstamped<NodeDoc>>();
   const get = (node: string) => {

@@ -17,8 +17,9 @@ const opts = new Command('bench:load')
   .option('--connections <n>', 'concurrent connections', '64')
   .option('--old-snapshots <n>', 'older snapshots for the purge to remove', '24')
   .option('--per-route <s>', 'also load each route alone while idle for this many seconds', '0')
+  .option('--nice <n>', 'CPU priority (nice) of the crawler and purge processes; 0: same as the API', '10')
   .parse()
-  .opts<{ duration: string; connections: string; oldSnapshots: string; perRoute: string }>();
+  .opts<{ duration: string; connections: string; oldSnapshots: string; perRoute: string; nice: string }>();
 
 const config = loadConfig({ ...process.env, STRATA_LOG_LEVEL: 'error' });
 const services = await startLocalServices(config);
@@ -32,6 +33,7 @@ try {
     durationS: Number(opts.duration),
     connections: Number(opts.connections),
     oldSnapshots: Number(opts.oldSnapshots),
+    backgroundNice: Number(opts.nice),
     mongoUri: services.mongo.uri,
     redisUrl: services.redis.url,
     env: (over) => ({ PATH: process.env.PATH, HOME: process.env.HOME, ...services.env, STRATA_API_PORT: '0', ...over }),
@@ -46,6 +48,7 @@ try {
   out(describeFigures('during crawls and a purge', report.busy));
   for (const [route, f] of Object.entries(report.perRoute ?? {})) out(describeFigures(`idle, only ${route}`, f));
   out('');
+  out(`crawler and purge processes at nice ${opts.nice}; the simulator (standing for the Proxmox hosts) at nice 19`);
   out(`busy p99 / idle p99 = ${(report.busy.p99 / report.idle.p99).toFixed(2)}`);
   out(
     `crawls during the busy run: ${report.crawls.started} started, ${report.crawls.published} published (${report.crawls.statuses.join(', ')}) of ${report.guests} guests each`,

@@ -19,6 +19,7 @@ describe('the read API under load', () => {
       durationS: DURATION_S,
       connections: 64,
       oldSnapshots: 12,
+      backgroundNice: 10,
       mongoUri: s.mongoUri,
       redisUrl: s.redisUrl,
       env: strataEnv,

@@ -14,7 +14,7 @@ import { ensureIndexes } from '../../../shared/store/index.ts';
 import { openVault } from '../../../shared/vault/index.ts';
 import { copySnapshot } from '../../data-api/seed.ts';
 import type { SimEndpoint } from '../../simulator/index.ts';
-import { registerEndpoints } from './estate.ts';
+import { registerEndpoints } from './register.ts';
 import { REPO, spawnStrata } from './spawn-strata.ts';
 
 /**
@@ -39,6 +39,8 @@ export interface LoadOptions {
   logDir: string;
   /** Also measure each route alone while idle, for this many seconds (the benchmark's breakdown). */
   perRouteS?: number;
+  /** CPU priority (nice) of the crawler and purge processes; 0 runs them at the API's priority. */
+  backgroundNice: number;
 }
 
 export interface Figures {
@@ -201,6 +203,7 @@ export async function runLoadScenario(o: LoadOptions): Promise<LoadReport> {
           ['crawl', '--once'],
           crawlEnv,
           path.join(o.logDir, `load-crawl-${crawls.started}.log`),
+          { nice: o.backgroundNice },
         );
         children.push(c);
         await c.finished();
@@ -216,6 +219,7 @@ export async function runLoadScenario(o: LoadOptions): Promise<LoadReport> {
       ['purge', '--before', String(oldest + o.oldSnapshots * STEP), '--json'],
       crawlEnv,
       path.join(o.logDir, 'load-purge.log'),
+      { nice: o.backgroundNice },
     );
     children.push(purge);
     const purged = purge.finished().then((code) => ({ code, ms: Date.now() - purgeStart }));

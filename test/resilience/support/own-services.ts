@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { afterAll } from 'vitest';
 import { loadConfig } from '../../../shared/config.ts';
 import { ensureProgram } from '../../../shared/local-services/install.ts';
 import { startMongo } from '../../../shared/local-services/mongo.ts';
 import { type Child, freePort, startChild, tcpOpen, waitFor } from '../../../shared/local-services/process.ts';
+import { onCleanup } from './cleanup.ts';
 
 /**
  * Servers of one test file's own, that it may stop and start again without disturbing the other files (the
@@ -52,7 +52,7 @@ export async function ownFerretDb(): Promise<RestartableServer> {
   let pid = Number(line.trim().split(/\s+/)[0]);
   const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
   let restarted: Child | undefined;
-  afterAll(async () => {
+  onCleanup('own FerretDB and PostgreSQL', async () => {
     await restarted?.stop();
     await service.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -103,7 +103,7 @@ export async function ownRedis(): Promise<RestartableServer> {
       await waitFor('redis-server', () => tcpOpen(port), 10_000);
     },
   };
-  afterAll(async () => {
+  onCleanup('own redis-server', async () => {
     await child?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -2,8 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
 import { services } from '../../support/services.ts';
+import { onCleanup } from './cleanup.ts';
 import { spawnStrata } from './spawn-strata.ts';
 
 export { REPO } from './spawn-strata.ts';
@@ -42,7 +42,7 @@ export function logFolder(): string {
   if (!logDir) {
     logDir = mkdtempSync(path.join(os.tmpdir(), 'strata-resilience-logs-'));
     const dir = logDir;
-    afterAll(async () => {
+    onCleanup('child processes and their logs', async () => {
       await Promise.all(started.map((p) => p.stop()));
       rmSync(dir, { recursive: true, force: true });
     });

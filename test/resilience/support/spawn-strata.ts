@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { StrataProcess } from './processes.ts';
 
@@ -18,6 +19,7 @@ export function spawnStrata(
   args: string[],
   env: NodeJS.ProcessEnv,
   logFile: string,
+  opts: { nice?: number } = {},
 ): StrataProcess {
   const log = createWriteStream(logFile);
   const proc = spawn(process.execPath, ['--import', TSX_LOADER, path.join(REPO, script), ...args], {
@@ -25,6 +27,8 @@ export function spawnStrata(
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A lower CPU priority (nice), as a batch job sharing cores with the API would be given.
+  if (opts.nice && proc.pid) os.setPriority(proc.pid, opts.nice);
   let text = '';
   const waiters = new Set<() => void>();
   const take = (b: Buffer) => {
