@@ -3,7 +3,7 @@
  * its clusters (tokens sealed by the vault, certificates pinned), crawls a short history, then runs the crawler
  * on its schedule and the API with the console, until Ctrl-C.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ import { loadConfig } from '../shared/config.ts';
 import { connectMongo } from '../shared/db.ts';
 import { startLocalServices } from '../shared/local-services/index.ts';
 import { DEMO_USERS } from '../shared/local-services/ldap-directory.ts';
+import { run } from '../shared/local-services/process.ts';
 import { createLogger } from '../shared/logger.ts';
 import { connectRedis } from '../shared/redis.ts';
 import { addCluster } from '../shared/registry/index.ts';
@@ -35,6 +36,11 @@ runMain(async () => {
   if (!PRESETS.includes(values.preset ?? '')) throw new Error(`--preset must be one of ${PRESETS.join(', ')}`);
   const t0 = Date.now();
   const initial = loadConfig();
+  const root = new URL('../', import.meta.url).pathname;
+  if (!existsSync(path.join(root, 'web/dist/index.html'))) {
+    console.log('Building the console (npm run build)...');
+    await run(path.join(root, 'node_modules/.bin/vite'), ['build', '--config', path.join(root, 'web/vite.config.ts')]);
+  }
   const logger = createLogger(initial.STRATA_LOG_LEVEL === 'info' ? 'warn' : initial.STRATA_LOG_LEVEL, 'strata');
   const services = await startLocalServices(initial);
   const state = mkdtempSync(path.join(os.tmpdir(), 'strata-demo-'));

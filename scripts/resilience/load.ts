@@ -17,9 +17,10 @@ const opts = new Command('bench:load')
   .option('--connections <n>', 'concurrent connections', '64')
   .option('--old-snapshots <n>', 'older snapshots for the purge to remove', '24')
   .option('--per-route <s>', 'also load each route alone while idle for this many seconds', '0')
+  .option('--without <part>', 'leave out the crawls or the purge of the busy run: crawls | purge')
   .option('--nice <n>', 'CPU priority (nice) of the crawler and purge processes; 0: same as the API', '10')
   .parse()
-  .opts<{ duration: string; connections: string; oldSnapshots: string; perRoute: string; nice: string }>();
+  .opts<{ duration: string; connections: string; oldSnapshots: string; perRoute: string; nice: string; without?: 'crawls' | 'purge' }>();
 
 const config = loadConfig({ ...process.env, STRATA_LOG_LEVEL: 'error' });
 const services = await startLocalServices(config);
@@ -34,6 +35,7 @@ try {
     connections: Number(opts.connections),
     oldSnapshots: Number(opts.oldSnapshots),
     backgroundNice: Number(opts.nice),
+    ...(opts.without ? { without: opts.without } : {}),
     mongoUri: services.mongo.uri,
     redisUrl: services.redis.url,
     env: (over) => ({ PATH: process.env.PATH, HOME: process.env.HOME, ...services.env, STRATA_API_PORT: '0', ...over }),

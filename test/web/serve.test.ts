@@ -81,7 +81,7 @@ describe('serving the console', () => {
 
   it('declares the console route as public for the route walk', () => {
     expect(declaredRoutes(a)).toContainEqual(
-      expect.objectContaining({ method: 'GET', honoPath: '*', privilege: 'public' }),
+      expect.objectContaining({ method: 'GET', honoPath: '/*', privilege: 'public' }),
     );
   });
 

@@ -41,6 +41,8 @@ export interface LoadOptions {
   perRouteS?: number;
   /** CPU priority (nice) of the crawler and purge processes; 0 runs them at the API's priority. */
   backgroundNice: number;
+  /** Leave out the crawls or the purge of the busy run (to see what each costs). */
+  without?: 'crawls' | 'purge';
 }
 
 export interface Figures {
@@ -69,7 +71,8 @@ export interface LoadReport {
 const STEP = 900;
 
 async function startSimulatorProcess(): Promise<{ child: ChildProcess; endpoints: SimEndpoint[] }> {
-  const options = { preset: 'medium', seed: 64, latencyMs: 10, unauthorizedDelayMs: 20 };
+  // 25 ms per Proxmox call, as the crawl benchmark's reference: a crawl waits on Proxmox more than it computes.
+  const options = { preset: 'medium', seed: 64, latencyMs: 25, unauthorizedDelayMs: 20 };
   const child = fork(path.join(import.meta.dirname, 'simulator-process.ts'), [JSON.stringify(options)], {
     execArgv: ['--import', path.join(REPO, 'node_modules/tsx/dist/loader.mjs')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -195,7 +198,7 @@ export async function runLoadScenario(o: LoadOptions): Promise<LoadReport> {
     const crawlEnv = o.env({ STRATA_DB_NAME: dbName, STRATA_VAULT_KEY_FILE: keyFile, STRATA_LOG_LEVEL: 'warn' });
     const crawls = { started: 0, published: 0, statuses: [] as string[] };
     const crawling = (async () => {
-      while (Date.now() < windowEnd) {
+      while (o.without !== 'crawls' && Date.now() < windowEnd) {
         crawls.started++;
         const c = spawnStrata(
           `load-crawl-${crawls.started}`,
@@ -216,7 +219,9 @@ export async function runLoadScenario(o: LoadOptions): Promise<LoadReport> {
     const purge = spawnStrata(
       'load-purge',
       'scripts/strata.ts',
-      ['purge', '--before', String(oldest + o.oldSnapshots * STEP), '--json'],
+      o.without === 'purge'
+        ? ['purge', '--before', String(oldest), '--json']
+        : ['purge', '--before', String(oldest + o.oldSnapshots * STEP), '--json'],
       crawlEnv,
       path.join(o.logDir, 'load-purge.log'),
       { nice: o.backgroundNice },
