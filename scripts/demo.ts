@@ -20,7 +20,7 @@ import { run } from '../shared/local-services/process.ts';
 import { createLogger } from '../shared/logger.ts';
 import { connectRedis } from '../shared/redis.ts';
 import { addCluster } from '../shared/registry/index.ts';
-import { type Preset, startSimulator } from '../test/simulator/index.ts';
+import type { Preset } from '../test/simulator/index.ts';
 import { runMain } from './run-main.ts';
 
 const PRESETS = ['tiny', 'small', 'medium', 'large'];
@@ -59,6 +59,9 @@ runMain(async () => {
       STRATA_VAULT_KEY_FILE: process.env.STRATA_VAULT_KEY_FILE ?? path.join(state, 'master.key'),
       ...(values.port ? { STRATA_API_PORT: values.port } : {}),
     });
+    // The estate's clock starts HISTORY_STEPS hours ago, so its backups and ages match today's crawls.
+    process.env.STRATA_SIM_BASE_TIME ??= String(Math.floor(Date.now() / 3_600_000) * 3600 - HISTORY_STEPS * 3600);
+    const { startSimulator } = await import('../test/simulator/index.ts');
     const sim = await startSimulator({ preset: values.preset as Preset, unauthorizedDelayMs: 500 });
     cleanups.push(() => sim.stop());
 

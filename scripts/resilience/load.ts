@@ -20,7 +20,14 @@ const opts = new Command('bench:load')
   .option('--without <part>', 'leave out the crawls or the purge of the busy run: crawls | purge')
   .option('--nice <n>', 'CPU priority (nice) of the crawler and purge processes; 0: same as the API', '10')
   .parse()
-  .opts<{ duration: string; connections: string; oldSnapshots: string; perRoute: string; nice: string; without?: 'crawls' | 'purge' }>();
+  .opts<{
+    duration: string;
+    connections: string;
+    oldSnapshots: string;
+    perRoute: string;
+    nice: string;
+    without?: 'crawls' | 'purge';
+  }>();
 
 const config = loadConfig({ ...process.env, STRATA_LOG_LEVEL: 'error' });
 const services = await startLocalServices(config);
@@ -35,6 +42,7 @@ try {
     connections: Number(opts.connections),
     oldSnapshots: Number(opts.oldSnapshots),
     backgroundNice: Number(opts.nice),
+    crawlsInBusyRun: 'back-to-back',
     ...(opts.without ? { without: opts.without } : {}),
     mongoUri: services.mongo.uri,
     redisUrl: services.redis.url,

@@ -20,6 +20,7 @@ describe('the read API under load', () => {
       connections: 64,
       oldSnapshots: 12,
       backgroundNice: 10,
+      crawlsInBusyRun: 'one',
       mongoUri: s.mongoUri,
       redisUrl: s.redisUrl,
       env: strataEnv,

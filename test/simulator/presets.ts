@@ -19,4 +19,13 @@ export function isPreset(value: string): value is Preset {
 }
 
 /** The estate clock starts here (2026-11-20T06:00:00Z); generated creation and backup times lie before it. */
-export const BASE_TIME = Date.UTC(2026, 10, 20, 6, 0, 0) / 1000;
+export const BASE_TIME = baseTime(process.env.STRATA_SIM_BASE_TIME);
+
+/** The demo sets STRATA_SIM_BASE_TIME (epoch seconds) so that the estate's backups and ages match today. */
+function baseTime(fromEnv: string | undefined): number {
+  const fixed = Date.UTC(2026, 10, 20, 6, 0, 0) / 1000;
+  if (fromEnv === undefined || fromEnv === '') return fixed;
+  const t = Number(fromEnv);
+  if (!Number.isInteger(t) || t <= 0) throw new Error(`STRATA_SIM_BASE_TIME must be epoch seconds, not ${fromEnv}`);
+  return t;
+}

@@ -43,6 +43,8 @@ export interface LoadOptions {
   backgroundNice: number;
   /** Leave out the crawls or the purge of the busy run (to see what each costs). */
   without?: 'crawls' | 'purge';
+  /** One crawl at the start of the busy run, or crawls back to back until it ends. */
+  crawlsInBusyRun: 'one' | 'back-to-back';
 }
 
 export interface Figures {
@@ -198,7 +200,11 @@ export async function runLoadScenario(o: LoadOptions): Promise<LoadReport> {
     const crawlEnv = o.env({ STRATA_DB_NAME: dbName, STRATA_VAULT_KEY_FILE: keyFile, STRATA_LOG_LEVEL: 'warn' });
     const crawls = { started: 0, published: 0, statuses: [] as string[] };
     const crawling = (async () => {
-      while (o.without !== 'crawls' && Date.now() < windowEnd) {
+      while (
+        o.without !== 'crawls' &&
+        Date.now() < windowEnd &&
+        (o.crawlsInBusyRun === 'back-to-back' || crawls.started === 0)
+      ) {
         crawls.started++;
         const c = spawnStrata(
           `load-crawl-${crawls.started}`,
