@@ -19,6 +19,7 @@ const opts = new Command('bench:load')
   .option('--per-route <s>', 'also load each route alone while idle for this many seconds', '0')
   .option('--without <part>', 'leave out the crawls or the purge of the busy run: crawls | purge')
   .option('--nice <n>', 'CPU priority (nice) of the crawler and purge processes; 0: same as the API', '10')
+  .option('--api-nice <n>', 'CPU priority (nice) of the API process (negative needs root)', '-5')
   .parse()
   .opts<{
     duration: string;
@@ -26,6 +27,7 @@ const opts = new Command('bench:load')
     oldSnapshots: string;
     perRoute: string;
     nice: string;
+    apiNice: string;
     without?: 'crawls' | 'purge';
   }>();
 
@@ -42,6 +44,7 @@ try {
     connections: Number(opts.connections),
     oldSnapshots: Number(opts.oldSnapshots),
     backgroundNice: Number(opts.nice),
+    apiNice: Number(opts.apiNice),
     crawlsInBusyRun: 'back-to-back',
     ...(opts.without ? { without: opts.without } : {}),
     mongoUri: services.mongo.uri,
@@ -54,11 +57,15 @@ try {
   out('');
   out('| run | requests | req/s | p50 | p90 | p99 | max | failed |');
   out('| --- | --- | --- | --- | --- | --- | --- | --- |');
-  out(describeFigures('idle', report.idle));
+  out(describeFigures('idle, before', report.idleRuns[0]));
+  out(describeFigures('idle, after', report.idleRuns[1]));
+  out(describeFigures('idle (mean of both)', report.idle));
   out(describeFigures('during crawls and a purge', report.busy));
   for (const [route, f] of Object.entries(report.perRoute ?? {})) out(describeFigures(`idle, only ${route}`, f));
   out('');
-  out(`crawler and purge processes at nice ${opts.nice}; the simulator (standing for the Proxmox hosts) at nice 19`);
+  out(
+    `API at nice ${opts.apiNice}; crawler and purge processes at nice ${opts.nice}; database at 0; the simulator (standing for the Proxmox hosts) at nice 19`,
+  );
   out(`busy p99 / idle p99 = ${(report.busy.p99 / report.idle.p99).toFixed(2)}`);
   out(
     `crawls during the busy run: ${report.crawls.started} started, ${report.crawls.published} published (${report.crawls.statuses.join(', ')}) of ${report.guests} guests each`,

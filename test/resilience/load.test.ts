@@ -6,7 +6,8 @@ import { logFolder, strataEnv } from './support/processes.ts';
 
 /**
  * Reads under load: 64 connections on the read routes, idle and then while crawler processes crawl and a
- * purge runs. No request may fail, and the busy p99 must stay within twice the idle p99. CI runs 10 s each
+ * purge runs, and idle again. No request may fail, and the busy p99 must stay within twice the idle p99 (the
+ * mean of the two idle runs). CI runs 10 s each
  * (LOAD_DURATION_S to change it); `npm run bench:load -- --duration 60` is the full run for the README.
  */
 
@@ -20,6 +21,7 @@ describe('the read API under load', () => {
       connections: 64,
       oldSnapshots: 12,
       backgroundNice: 10,
+      apiNice: -5,
       crawlsInBusyRun: 'one',
       mongoUri: s.mongoUri,
       redisUrl: s.redisUrl,
@@ -30,7 +32,7 @@ describe('the read API under load', () => {
     console.log(describeFigures('idle', report.idle));
     console.log(describeFigures('busy', report.busy));
     recordFigure('load', report);
-    for (const f of [report.idle, report.busy]) {
+    for (const f of [...report.idleRuns, report.busy]) {
       expect(f.requests).toBeGreaterThan(0);
       expect(f.non2xx).toBe(0);
       expect(f.errors).toBe(0);

@@ -163,7 +163,7 @@ describe('vault rotation with a key file', () => {
 
   it.each<RotationStep>(['resealed', 'key-file-swapped'])(
     're-seals a secret written under the old key meanwhile (after %s) by a process that had not seen the rotation',
-    async (when, total) => {
+    async (when, _total) => {
       const { db, keyFile, vault } = await keyFileVault();
       const stale = await openVault(db, { keyFile });
       const oldKid = stale.kid;

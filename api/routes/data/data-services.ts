@@ -47,14 +47,19 @@ export function dataServices(c: AppContext): DataServices {
   if (!s) {
     const o = optionsByDb.get(db) ?? {};
     const cache = new SnapshotCache(deps.config.STRATA_API_CACHE_DOCS ?? 300_000);
-    const index = new SnapshotIndex(db, deps.config.STRATA_API_SNAPSHOT_REFRESH_MS ?? 2000, (gone) =>
-      cache.dropDates(gone),
+    let reader: InventoryReader | undefined;
+    const index = new SnapshotIndex(
+      db,
+      deps.config.STRATA_API_SNAPSHOT_REFRESH_MS ?? 2000,
+      (gone) => cache.dropDates(gone),
+      async (newest) => reader?.warm(newest),
     );
+    reader = new InventoryReader(db, cache, index);
     const clients = new ClusterClients(db, deps.config, logger, o.vault);
     s = {
       index,
       cache,
-      reader: new InventoryReader(db, cache, index),
+      reader,
       clients,
       tasks: {
         db,

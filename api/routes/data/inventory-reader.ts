@@ -73,6 +73,11 @@ export class InventoryReader {
     return p;
   }
 
+  /** Loads a newly published snapshot's guests (every cluster, one `{date}` read) into the cache. */
+  async warm(snapshot: SnapshotSummary): Promise<void> {
+    await this.docs('instances', snapshot, InventoryReader.clustersOf(snapshot));
+  }
+
   /** The full snapshot document (with rollups), cached by date. */
   async snapshotDoc(date: number): Promise<SnapshotDoc | null> {
     return this.cache.get(

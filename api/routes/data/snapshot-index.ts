@@ -33,6 +33,14 @@ export interface SnapshotSummary {
 }
 
 const READABLE = new Set<string>(READABLE_STATUSES);
+const WARM_MS = 10_000;
+
+/** Waits for a cache warm-up at most WARM_MS; its failure only means colder reads. */
+async function warm(work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => {}), new Promise((r) => (timer = setTimeout(r, WARM_MS)))]);
+  clearTimeout(timer);
+}
 
 export function summarize(s: SnapshotDoc): SnapshotSummary {
   return {
@@ -64,6 +72,12 @@ export class SnapshotIndex {
     private readonly db: Db,
     private readonly refreshMs: number,
     private readonly onRemoved: (dates: number[]) => void = () => {},
+    /**
+     * Runs when a refresh finds a newer readable snapshot, before `last` moves to it: the data services
+     * load its guests into the cache here, so the requests that follow `last` never all wait on the
+     * database at once (that wait is what a purge running alongside makes long). Bounded by WARM_MS.
+     */
+    private readonly onNewest: (s: SnapshotSummary) => Promise<unknown> = async () => {},
   ) {}
 
   /** Re-reads the list now (after a purge or a crawl in this process, and in tests). */
@@ -79,6 +93,9 @@ export class SnapshotIndex {
           )
           .toArray();
         const next = docs.map(summarize).sort((a, b) => b.date - a.date);
+        const newest = next.find((s) => READABLE.has(s.status));
+        const current = this.list.find((s) => READABLE.has(s.status));
+        if (this.loadedAt !== 0 && newest && newest.date !== current?.date) await warm(this.onNewest(newest));
         const kept = new Set(next.map((s) => s.date));
         const removed = this.list.filter((s) => !kept.has(s.date)).map((s) => s.date);
         this.list = next;

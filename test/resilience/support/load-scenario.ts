@@ -41,6 +41,8 @@ export interface LoadOptions {
   perRouteS?: number;
   /** CPU priority (nice) of the crawler and purge processes; 0 runs them at the API's priority. */
   backgroundNice: number;
+  /** CPU priority of the API process (negative: above the database's; needs root, else it stays 0). */
+  apiNice: number;
   /** Leave out the crawls or the purge of the busy run (to see what each costs). */
   without?: 'crawls' | 'purge';
   /** One crawl at the start of the busy run, or crawls back to back until it ends. */
@@ -61,7 +63,9 @@ export interface Figures {
 
 export interface LoadReport {
   routes: string[];
+  /** The mean of the idle runs before and after the busy one. */
   idle: Figures;
+  idleRuns: [Figures, Figures];
   busy: Figures;
   /** Crawls (snapshots published by crawler processes) that ran during the busy window. */
   crawls: { started: number; published: number; statuses: string[] };
@@ -96,6 +100,16 @@ function figures(r: Awaited<ReturnType<typeof autocannon>>): Figures {
     errors: r.errors,
     timeouts: r.timeouts,
   };
+}
+
+function meanOf(a: Figures, b: Figures): Figures {
+  const out = { ...a };
+  for (const k of Object.keys(a) as (keyof Figures)[]) out[k] = Math.round((a[k] + b[k]) / 2);
+  out.requests = a.requests + b.requests;
+  out.non2xx = a.non2xx + b.non2xx;
+  out.errors = a.errors + b.errors;
+  out.timeouts = a.timeouts + b.timeouts;
+  return out;
 }
 
 async function hammer(url: string, paths: string[], authorization: string, o: LoadOptions, durationS: number) {
@@ -175,7 +189,9 @@ export async function runLoadScenario(o: LoadOptions): Promise<LoadReport> {
     const authorization = `Bearer ${secret}`;
 
     const env = o.env({ STRATA_DB_NAME: dbName, STRATA_VAULT_KEY_FILE: keyFile, STRATA_LOG_LEVEL: 'warn' });
-    const api = spawnStrata('load-api', 'api/main.ts', [], env, path.join(o.logDir, 'load-api.log'));
+    const api = spawnStrata('load-api', 'api/main.ts', [], env, path.join(o.logDir, 'load-api.log'), {
+      nice: o.apiNice,
+    });
     children.push(api);
     const url = (await api.waitFor(/Strata API on (https?:\/\/\S+) /, 90_000))[1]!;
     for (const p of routes) {
@@ -191,8 +207,8 @@ export async function runLoadScenario(o: LoadOptions): Promise<LoadReport> {
       for (const r of routes) perRoute[r] = await hammer(url, [r], authorization, o, o.perRouteS);
       o.log(`per route: ${JSON.stringify(perRoute)}`);
     }
-    const idle = await hammer(url, routes, authorization, o, o.durationS);
-    o.log(`idle: ${JSON.stringify(idle)}`);
+    const idleBefore = await hammer(url, routes, authorization, o, o.durationS);
+    o.log(`idle before: ${JSON.stringify(idleBefore)}`);
 
     // Busy: crawler processes one after the other (each `strata crawl --once` makes a new snapshot) and a
     // purge of the older copies, for the same duration.
@@ -240,10 +256,16 @@ export async function runLoadScenario(o: LoadOptions): Promise<LoadReport> {
     o.log(`busy: ${JSON.stringify(busy)}`);
     await crawling;
     const p = await purged;
+    // Idle again once the crawls and the purge are over: the idle figure is the mean of both idle runs, so
+    // a machine whose other load drifts during the run weighs on both sides alike.
+    const idleAfter = await hammer(url, routes, authorization, o, o.durationS);
+    o.log(`idle after: ${JSON.stringify(idleAfter)}`);
+    const idle = meanOf(idleBefore, idleAfter);
     const removed = (JSON.parse(purge.output().slice(purge.output().indexOf('{'))) as { removed?: number[] }).removed;
     return {
       routes,
       idle,
+      idleRuns: [idleBefore, idleAfter],
       busy,
       crawls,
       purge: {

@@ -27,8 +27,12 @@ export function spawnStrata(
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // A lower CPU priority (nice), as a batch job sharing cores with the API would be given.
-  if (opts.nice && proc.pid) os.setPriority(proc.pid, opts.nice);
+  // A CPU priority (nice): lower for batch jobs sharing cores with the API, higher for the API.
+  if (opts.nice && proc.pid) {
+    try {
+      os.setPriority(proc.pid, opts.nice);
+    } catch {} // raising a priority needs root: without it the process keeps the default
+  }
   let text = '';
   const waiters = new Set<() => void>();
   const take = (b: Buffer) => {
