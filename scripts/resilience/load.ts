@@ -17,6 +17,7 @@ const opts = new Command('bench:load')
   .option('--connections <n>', 'concurrent connections', '64')
   .option('--old-snapshots <n>', 'older snapshots for the purge to remove', '24')
   .option('--per-route <s>', 'also load each route alone while idle for this many seconds', '0')
+  .option('--crawls <how>', 'crawls in the busy run: one (at its start) or back-to-back', 'back-to-back')
   .option('--without <part>', 'leave out the crawls or the purge of the busy run: crawls | purge')
   .option('--nice <n>', 'CPU priority (nice) of the crawler and purge processes; 0: same as the API', '10')
   .option('--api-nice <n>', 'CPU priority (nice) of the API process (negative needs root)', '-5')
@@ -28,6 +29,7 @@ const opts = new Command('bench:load')
     perRoute: string;
     nice: string;
     apiNice: string;
+    crawls: 'one' | 'back-to-back';
     without?: 'crawls' | 'purge';
   }>();
 
@@ -45,7 +47,7 @@ try {
     oldSnapshots: Number(opts.oldSnapshots),
     backgroundNice: Number(opts.nice),
     apiNice: Number(opts.apiNice),
-    crawlsInBusyRun: 'back-to-back',
+    crawlsInBusyRun: opts.crawls === 'one' ? 'one' : 'back-to-back',
     ...(opts.without ? { without: opts.without } : {}),
     mongoUri: services.mongo.uri,
     redisUrl: services.redis.url,
