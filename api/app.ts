@@ -49,6 +49,7 @@ function buildServices(deps: ApiDeps): AppServices {
 export function createApp(deps: ApiDeps, opts: { modules?: RouteModule[] } = {}): StrataApp {
   const services = buildServices(deps);
   const app = new OpenAPIHono<AppEnv>({
+    strict: false, // HyperProxmox clients call paths with a trailing slash: /api/v1/static/instances/last/
     defaultHook: (result) => {
       if (!result.success) {
         const issue = result.error.issues[0];

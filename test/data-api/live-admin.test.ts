@@ -83,6 +83,15 @@ describe('cluster administration', () => {
     const closed = await call('POST', '/api/v1/admin/clusters/test', { host: '127.0.0.1', port: 1, kind: 'pve' });
     expect([closed.status, closed.body.error?.code]).toEqual([503, 'cluster_unreachable']);
     expect((await call('POST', '/api/v1/admin/clusters/test', { host: 'x', kind: 'vmware' })).status).toBe(400);
+    for (const [body, says] of [
+      [{ host: '', kind: 'pve' }, 'host'],
+      [{ host: '127.0.0.1', port: 0 }, 'port'],
+      [{ host: '127.0.0.1', port: 70000 }, 'port'],
+      [{ host: 'https://pve1:8006/', kind: 'pve' }, 'without scheme'],
+    ] as const) {
+      const bad = await call('POST', '/api/v1/admin/clusters/test', body);
+      expect([bad.status, bad.body.error?.message]).toEqual([400, expect.stringContaining(says)]);
+    }
   });
 
   it('adds a cluster only with a confirmed fingerprint, seals the secret and never returns it', async () => {

@@ -97,6 +97,9 @@ describe('HyperProxmox compatibility paths', () => {
     expect(values(byId.body)[0]).toMatchObject({ vmid: 100, date: D1 });
 
     expect(values((await get(`/api/v1/static/instances/${D1}/eu`)).body)).toHaveLength(4);
+    // HyperProxmox's clients add a trailing slash.
+    expect(values((await get(`/api/v1/static/instances/${D1}/eu/`)).body)).toHaveLength(4);
+    expect((await get('/api/v1/static/dates/last/')).body).toEqual({ result: 'OK', value: D2 });
     expect(values((await get(`/api/v1/static/instances/${D1}/eu/pve2`)).body).map((g) => g.vmid)).toEqual([101]);
     expect((await get('/api/v1/static/nodes/last/eu/pve2')).body.value).toMatchObject({ node: 'pve2', cluster: 'eu' });
     expect(values((await get('/api/v1/static/nodes/last/eu')).body)).toHaveLength(2);

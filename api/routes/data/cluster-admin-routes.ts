@@ -11,6 +11,7 @@ import {
   addCluster,
   type ClusterView,
   fingerprint as fingerprintSchema,
+  host as hostSchema,
   listClusters,
   openAuth,
   RegistryError,
@@ -78,8 +79,8 @@ const ClusterPatchBody = z
 
 const TestBody = z
   .object({
-    host: z.string(),
-    port: z.number().int().optional(),
+    host: z.string().min(1).max(253),
+    port: z.number().int().min(1).max(65535).optional(),
     kind: z.enum(['pve', 'pbs']).default('pve'),
     credentials: Credentials.optional(),
     fingerprint: z.string().optional(),
@@ -259,9 +260,11 @@ export const clusterAdminRoutes = [
     handler: async (c) => {
       const b = await parseJson(c, TestBody);
       const kind = b.kind;
+      const host = hostSchema.safeParse(b.host);
+      if (!host.success) throw badRequest('invalid_host', `Invalid host: ${host.error.issues[0]?.message}.`);
       const result = await testConnection({
         kind,
-        host: b.host,
+        host: host.data,
         port: b.port ?? DEFAULT_PORT[kind],
         ...(b.fingerprint ? { fingerprint: b.fingerprint } : {}),
         ...(b.credentials
