@@ -219,7 +219,16 @@ export function fixtureEstate(
       }),
     ],
     storages: [storage({ storage: 'local-lvm', cluster: 'us', node: 'pve1', nodes: ['pve1'] })],
-    backups: [],
+    // The PBS snapshot below as PVE lists it on its pbs storage: a guest's backups are those its cluster lists.
+    backups: [
+      backup({
+        cluster: 'us',
+        storage: 'backup-pbs',
+        volid: 'backup-pbs:backup/vm/200/2026-11-20T00:00:00Z',
+        vmid: 200,
+        backupTime: date - 5 * 3600,
+      }),
+    ],
   };
   const pbs1: ClusterDocuments = {
     cluster: {

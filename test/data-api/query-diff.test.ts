@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backupCoverage } from '../../api/query/coverage.ts';
+import { backupCoverage, backupsOfGuest } from '../../api/query/coverage.ts';
 import { diffSnapshots } from '../../api/query/diff.ts';
 import { backup, D1, D2, disk, guest, storage } from './fixtures.ts';
 
@@ -77,14 +77,22 @@ describe('backup coverage', () => {
       guest({ vmid: 100, uid: 'u100', ctime: D1 - 100 * 3600 }),
       guest({ vmid: 101, uid: 'u101', ctime: D1 - 10 * 3600 }),
       guest({ vmid: 102, uid: 'u102' }),
+      guest({ vmid: 103, uid: 'u103', type: 'lxc' }),
       guest({ vmid: 9000, uid: 'u9000', template: true }),
     ];
     const backups = [
       backup({ vmid: 100, volid: 'a', backupTime: D1 - 2 * 3600 }),
+      // the same backup seen on a second storage counts once
+      backup({ vmid: 100, storage: 'nfs2', volid: 'a-copy', backupTime: D1 - 2 * 3600 }),
       backup({ vmid: 100, volid: 'b', backupTime: D1 - 30 * 3600 }),
       backup({ vmid: 101, volid: 'old-guest', backupTime: D1 - 50 * 3600 }),
       backup({ vmid: 555, volid: 'gone' }),
-      backup({ cluster: 'pbs1', source: 'pbs', vmid: 102, volid: 'pbs-snap', backupTime: D1 - 48 * 3600 }),
+      backup({ vmid: 103, backupType: 'vm', volid: 'vm-backup-of-a-ct-id' }),
+      backup({ cluster: 'us', vmid: 102, volid: 'other-cluster', backupTime: D1 - 1 * 3600 }),
+      // read from the PBS itself: never credited to a guest (PVE lists what is its own), only orphans
+      backup({ cluster: 'pbs1', source: 'pbs', vmid: 102, volid: 'pbs-snap', backupTime: D1 - 1 * 3600 }),
+      backup({ cluster: 'pbs1', source: 'pbs', namespace: 'eu', vmid: 777, volid: 'pbs-eu-gone' }),
+      backup({ cluster: 'pbs1', source: 'pbs', namespace: 'eu/daily', vmid: 100, volid: 'pbs-eu-100' }),
       backup({ cluster: 'pbs1', source: 'pbs', vmid: undefined, backupType: 'host', volid: 'host-backup' }),
     ];
     const r = backupCoverage({ date: D1, maxAgeHours: 24, instances, backups });
@@ -97,10 +105,29 @@ describe('backup coverage', () => {
       backups: 2,
     });
     expect(by.u101).toMatchObject({ lastBackup: null, ageHours: null, covered: false, backups: 0 });
-    expect(by.u102).toMatchObject({ ageHours: 48, covered: false });
+    expect(by.u102).toMatchObject({ lastBackup: null, covered: false, backups: 0 });
+    expect(by.u103).toMatchObject({ backups: 0, covered: false });
     expect(by.u9000).toBeUndefined();
-    expect(r.orphans.map((b) => b.volid).sort()).toEqual(['gone', 'old-guest']);
-    expect(r.summary).toEqual({ covered: 1, uncovered: 2, total: 3, orphans: 2, maxAgeHours: 24 });
-    expect(r.guests[0]?.uid).toBe('u101'); // never backed up comes first
+    expect(r.orphans.map((b) => b.volid).sort()).toEqual([
+      'gone',
+      'old-guest',
+      'other-cluster',
+      'pbs-eu-gone',
+      'vm-backup-of-a-ct-id',
+    ]);
+    expect(r.summary).toEqual({ covered: 1, uncovered: 3, total: 4, orphans: 5, maxAgeHours: 24 });
+    expect(r.guests.at(-1)?.uid).toBe('u100');
+  });
+
+  it("lists a guest's own backups newest first, never those of the PBS itself or of another cluster", () => {
+    const g = guest({ vmid: 100, uid: 'u100', ctime: D1 - 100 * 3600 });
+    const list = backupsOfGuest(g, [
+      backup({ vmid: 100, volid: 'old', backupTime: D1 - 30 * 3600 }),
+      backup({ vmid: 100, volid: 'new', backupTime: D1 - 2 * 3600 }),
+      backup({ vmid: 100, volid: 'before-creation', backupTime: D1 - 200 * 3600 }),
+      backup({ cluster: 'us', vmid: 100, volid: 'us' }),
+      backup({ cluster: 'pbs1', source: 'pbs', vmid: 100, volid: 'pbs' }),
+    ]);
+    expect(list.map((b) => b.volid)).toEqual(['new', 'old']);
   });
 });

@@ -288,7 +288,8 @@ describe('guests', () => {
       D2,
     ]);
     const pbs = await get('/api/v1/guests/u-us-200/history');
-    expect((pbs.body.items as Row[])[0]).toMatchObject({ backups: 1, lastBackup: { storage: 'store1' } });
+    // listed by PVE and read from the PBS itself: one backup, from the cluster's own listing
+    expect((pbs.body.items as Row[])[0]).toMatchObject({ backups: 1, lastBackup: { storage: 'backup-pbs' } });
 
     const cases: [string, number, string, Record<string, string>?][] = [
       ['/api/v1/guests/u-eu-101', 404, 'guest_not_at_date'],

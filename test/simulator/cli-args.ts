@@ -2,7 +2,8 @@ import type { SimulatorOptions } from './index.ts';
 import { isPreset } from './presets.ts';
 
 export const USAGE = `usage: npm run simulator -- [--preset tiny|small|medium|large] [--seed N] [--latency MS] [--jitter MS]
-                             [--concurrency N] [--unauthorized-delay MS] [--task-duration MS] [--advance]`;
+                             [--concurrency N] [--unauthorized-delay MS] [--task-duration MS] [--advance]
+                             [--node-listeners]`;
 
 export class ArgumentError extends Error {}
 
@@ -52,6 +53,10 @@ export function parseSimulatorArgs(argv: string[]): SimulatorOptions {
       case '--advance':
         if (inline !== undefined) throw new ArgumentError('--advance takes no value');
         opts.autoAdvance = true;
+        break;
+      case '--node-listeners':
+        if (inline !== undefined) throw new ArgumentError('--node-listeners takes no value');
+        opts.nodeListeners = true;
         break;
       case '--help':
       case '-h':

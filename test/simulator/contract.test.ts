@@ -86,6 +86,7 @@ describe('PVE responses match the API schema', () => {
         '/nodes/{node}/lxc',
         '/nodes/{node}/storage',
         '/nodes/{node}/tasks',
+        '/nodes/{node}/subscription',
       ]) {
         await check('GET', t, { node: n.name });
       }

@@ -1,5 +1,6 @@
 /**
- * Proxmox VE / PBS simulator: HTTPS listeners on 127.0.0.1 (one per PVE cluster, one per PBS) serving a generated
+ * Proxmox VE / PBS simulator: HTTPS listeners on 127.0.0.1 (one per PVE cluster, one per PBS, optionally one per PVE
+ * node) serving a generated
  * estate with Proxmox's response shapes, auth rules, errors, tasks and faults. See README.md in this folder.
  */
 import { advanceEstate } from './advance.ts';
@@ -13,6 +14,7 @@ import { createRequestHandler, Listener } from './http/server.ts';
 import { pbsRoutes } from './pbs/routes.ts';
 import { isPreset } from './presets.ts';
 import { ClusterState } from './pve/cluster-state.ts';
+import { nodeListeners } from './pve/node-listeners.ts';
 import { type PveEnv, pveRoutes } from './pve/routes.ts';
 import type { EndpointCore, ResolvedOptions } from './runtime.ts';
 import { TaskRegistry } from './tasks.ts';
@@ -39,6 +41,8 @@ export interface SimulatorOptions {
   haDelayMs?: number;
   /** Certificate key type: 'ec' (P-256, fast, default) or 'rsa' (2048, as PVE's own, about 80 ms each). */
   certKeyType?: 'ec' | 'rsa';
+  /** Every PVE node also gets its own listener answering as that node (endpoint.nodePorts); default false. */
+  nodeListeners?: boolean;
 }
 
 export interface SimEndpoint {
@@ -60,6 +64,8 @@ export interface SimEndpoint {
   auditPassword: string;
   auditTokenId: string;
   auditTokenSecret: string;
+  /** With `nodeListeners`: each node's own port (same host, certificate, accounts and state as the cluster's). */
+  nodePorts?: Record<string, number>;
 }
 
 export interface Simulator {
@@ -95,6 +101,8 @@ interface Running {
   endpoint: SimEndpoint;
   core: EndpointCore;
   listener: Listener;
+  /** Per-node listeners of a PVE cluster (empty unless `nodeListeners`). */
+  nodeListeners: Map<string, Listener>;
   realm: AuthRealm;
   cert: SimCertificate;
   state?: ClusterState;
@@ -206,6 +214,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       realm,
       options,
       entryNode,
+      localNode: entryNode,
       offline: (node) => offlineOf(name, node),
       pbsFor,
       estateTime,
@@ -232,6 +241,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       cert,
       createRequestHandler(core, () => r.listener as Listener),
     );
+    r.nodeListeners = opts.nodeListeners ? nodeListeners(core, env, cert) : new Map();
     r.endpoint = makeEndpoint(
       name,
       'pve',
@@ -247,7 +257,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     const realm = new AuthRealm('PBS');
     const tasks = new TaskRegistry('pbs', options.taskDurationMs, () => realm.now());
     const name = pbs.name;
-    const r: Partial<Running> = { realm, cert, tasks };
+    const r: Partial<Running> = { realm, cert, tasks, nodeListeners: new Map() };
     const core: EndpointCore = {
       name,
       kind: 'pbs',
@@ -273,11 +283,18 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   await Promise.all(
     [...running.values()].map(async (r) => {
       r.endpoint.port = await r.listener.listen();
+      if (r.nodeListeners.size === 0) return;
+      const ports = await Promise.all([...r.nodeListeners].map(async ([node, l]) => [node, await l.listen()] as const));
+      r.endpoint.nodePorts = Object.fromEntries(ports);
     }),
   );
+  // An unreachable cluster refuses on every listener; an offline node's own listener refuses too.
   faults.onChange = (name) => {
     const r = running.get(name);
-    if (r) r.listener.setUnreachable(faults.unreachable(name));
+    if (!r) return;
+    const cut = faults.unreachable(name);
+    r.listener.setUnreachable(cut);
+    for (const [node, l] of r.nodeListeners) l.setUnreachable(cut || offlineOf(name, node));
   };
 
   const pick = (name?: string): Running[] => {
@@ -316,6 +333,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       r.endpoint.fingerprint = cert.fingerprint;
       r.endpoint.certPem = cert.certPem;
       r.listener.setCertificate(cert);
+      for (const l of r.nodeListeners.values()) l.setCertificate(cert);
       return cert.fingerprint;
     },
     counts: (name) => {
@@ -340,7 +358,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         r.state?.stop();
         r.tasks.stop();
       }
-      await Promise.all([...running.values()].map((r) => r.listener.stop()));
+      await Promise.all(
+        [...running.values()].flatMap((r) => [r.listener, ...r.nodeListeners.values()].map((l) => l.stop())),
+      );
     },
   };
 }

@@ -10,6 +10,12 @@ function describe(e: SimEndpoint): string {
     `  audit user:  ${e.auditUser}  password: ${e.auditPassword}  token: ${e.auditTokenId} ${e.auditTokenSecret}`,
     `  fingerprint: ${e.fingerprint}`,
   ];
+  if (e.nodePorts)
+    lines.push(
+      `  node ports:  ${Object.entries(e.nodePorts)
+        .map(([node, port]) => `${node} ${port}`)
+        .join(', ')}`,
+    );
   return lines.join('\n');
 }
 

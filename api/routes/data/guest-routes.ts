@@ -29,7 +29,7 @@ async function guestDocs(c: AppContext, uid: string) {
   return { instances, mine, readable, newest };
 }
 
-/** Backups that may belong to the guest at these dates: its clusters' backups with its vmid, and PBS ones. */
+/** Backups that may belong to the guest at these dates: its clusters' backups with its vmid. */
 async function candidateBackups(c: AppContext, instances: Doc[], visible: ReadonlySet<string> | null): Promise<Doc[]> {
   const db = c.get('services').db;
   const byCluster = new Map<string, { vmids: Set<number>; dates: Set<number> }>();
@@ -49,14 +49,6 @@ async function candidateBackups(c: AppContext, instances: Doc[], visible: Readon
           .toArray() as Promise<Doc[]>,
       );
     }
-  }
-  const allDates = [...new Set(instances.map((g) => Number(g.date)))];
-  for (const vmid of new Set(instances.map((g) => Number(g.vmid)))) {
-    reads.push(
-      inventory(db, 'backups')
-        .find({ source: 'pbs', vmid, date: { $in: allDates } } as never, { projection: { run: 0 } })
-        .toArray() as Promise<Doc[]>,
-    );
   }
   const all = (await Promise.all(reads)).flat();
   const seen = new Set<string>();

@@ -10,6 +10,7 @@ import type { TaskRecord } from '../tasks.ts';
 import { parsePveUpid } from '../upid.ts';
 import { type ActionEnv, configUpdateAsync, configUpdateSync, migrate, powerAction } from './actions.ts';
 import { badRequest, type ClusterState } from './cluster-state.ts';
+import { addMonitoringRoutes } from './monitoring-routes.ts';
 import {
   clusterResources,
   haStatus,
@@ -27,7 +28,10 @@ export interface PveEnv extends PveView, ActionEnv {
   state: ClusterState;
   realm: AuthRealm;
   options: ResolvedOptions;
+  /** The node whose certificate the cluster listener serves (its fingerprint in /nodes and certificates/info). */
   entryNode: string;
+  /** The node this listener answers as: `local: 1` in /cluster/status. */
+  localNode: string;
   certificate(): SimCertificate;
 }
 
@@ -104,7 +108,7 @@ export function pveRoutes(env: PveEnv): Router<RouteDef> {
         name: n.name,
         nodeid: n.nodeid,
         ip: n.ip,
-        local: bool(n.name === env.entryNode),
+        local: bool(n.name === env.localNode),
         online: bool(n.online && !env.offline(n.name)),
         level: '',
       })),
@@ -663,6 +667,7 @@ export function pveRoutes(env: PveEnv): Router<RouteDef> {
     return lines.slice(start, start + limit).map((text, i) => ({ n: start + i + 1, t: text }));
   });
 
+  addMonitoringRoutes(add, env);
   return router;
 }
 
