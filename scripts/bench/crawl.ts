@@ -8,7 +8,9 @@
  *   node's calls, each x latency / concurrency (clusters in parallel), the slowest cluster;
  * - the calls HyperProxmox's pattern makes for the same estate (serial: per node its guest lists and
  *   storages, per guest status and config, per storage and node its content) and that at the latency.
- * prometheus-pve-exporter is not run here (not installed; see README).
+ * Then prometheus-pve-exporter (from PyPI via exporter-env.sh, its defaults, config collector on) for one full
+ * Prometheus round over the same simulated estate, side by side (exporter-round.ts); skipped, saying why, when it
+ * cannot be installed.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,6 +29,7 @@ import { addCluster } from '../../shared/registry/index.ts';
 import { BATCH_SIZE, ensureIndexes, INVENTORY } from '../../shared/store/index.ts';
 import { openVault } from '../../shared/vault/index.ts';
 import type { SimEndpoint } from '../../test/simulator/index.ts';
+import { exporterRound } from './exporter-round.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +48,12 @@ interface Ready {
   type: 'ready';
   clusters: SimEndpoint[];
   pbs: SimEndpoint[];
-  summary: { guests: number; nodes: number; hyperCalls: number };
+  summary: {
+    guests: number;
+    nodes: number;
+    hyperCalls: number;
+    perNode: Record<string, { guests: number; onboot: number }>;
+  };
 }
 
 const child = fork(
@@ -88,11 +96,20 @@ try {
     });
   }
   const sessions = new Map<string, Map<string, number>>();
-  const simCpu = () =>
-    new Promise<number>((resolve) => {
-      child.once('message', (m: { cpu: NodeJS.CpuUsage }) => resolve((m.cpu.user + m.cpu.system) / 1000));
-      child.send({ type: 'cpu' });
+  const ask = <T>(type: string) =>
+    new Promise<T>((resolve) => {
+      const on = (m: { type: string }) => {
+        if (m.type !== type) return;
+        child.off('message', on);
+        resolve(m as T);
+      };
+      child.on('message', on);
+      child.send({ type });
     });
+  const simCpu = async () => {
+    const { cpu } = await ask<{ cpu: NodeJS.CpuUsage }>('cpu');
+    return (cpu.user + cpu.system) / 1000;
+  };
   const machineBusyMs = () => {
     const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n');
     const f = cpu!.trim().split(/\s+/).slice(1).map(Number);
@@ -191,6 +208,22 @@ try {
     `database                   ${services?.mongo.describe ?? mongoUri.replace(/\/\/[^@]*@/, '//')}`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
+
+  // The exporter gets the machine without the crawl's databases.
+  await db.dropDatabase();
+  await baselineDb.dropDatabase();
+  process.stdout.write('prometheus-pve-exporter: one Prometheus round ...\n');
+  const round = await exporterRound({
+    clusters: ready.clusters,
+    perNode: ready.summary.perNode,
+    guests: ready.summary.guests,
+    crawlMs: wallMs,
+    counts: async () => (await ask<{ counts: Record<string, number> }>('counts')).counts,
+    simCpuMs: simCpu,
+    dir,
+  });
+  process.stdout.write(`${round.lines.join('\n')}\n`);
+  if (!round.ok) process.exitCode = 1;
 } finally {
   await db.dropDatabase().catch(() => {});
   await baselineDb.dropDatabase().catch(() => {});

@@ -1,6 +1,8 @@
 /**
  * The simulator in a process of its own for the crawl benchmark, so the crawler's peak RSS is its own.
- * Started with fork(); sends `{type:'ready', clusters, pbs, summary}` (the truth stays here), stops on `stop`.
+ * Started with fork(); sends `{type:'ready', clusters, pbs, summary}` (the truth stays here), stops on `stop`,
+ * answers `cpu` and `counts` (requests per endpoint template, all clusters). Every PVE node has its own listener
+ * too (endpoint.nodePorts), for the prometheus-pve-exporter round; the crawl uses the cluster listeners.
  */
 import { storageOnNode } from '../../test/simulator/generate.ts';
 import { startSimulator } from '../../test/simulator/index.ts';
@@ -17,17 +19,24 @@ const sim = await startSimulator({
   seed: args.seed,
   latencyMs: args.latencyMs,
   nodeConcurrency: args.nodeConcurrency,
+  nodeListeners: true,
 });
 
 const truth = sim.truth();
 let guests = 0;
 let nodes = 0;
+// Per 'cluster/node': its guests and those whose config sets onboot (the exporter's pve_onboot_status samples).
+const perNode: Record<string, { guests: number; onboot: number }> = {};
 // HyperProxmox, per cluster: the node list; per node its qemu and lxc lists and storage list, then every
 // storage's content on that node (shared ones again on every node); per guest status/current and config.
 let hyperCalls = 0;
 for (const c of truth.clusters) {
   guests += c.guests.length;
   nodes += c.nodes.length;
+  for (const n of c.nodes) {
+    const on = c.guests.filter((g) => g.node === n.name);
+    perNode[`${c.name}/${n.name}`] = { guests: on.length, onboot: on.filter((g) => 'onboot' in g.config).length };
+  }
   hyperCalls += 1;
   for (const n of c.nodes) {
     hyperCalls += 3;
@@ -36,12 +45,18 @@ for (const c of truth.clusters) {
   hyperCalls += 2 * c.guests.length;
 }
 
-process.send?.({ type: 'ready', clusters: sim.clusters, pbs: sim.pbs, summary: { guests, nodes, hyperCalls } });
+process.send?.({
+  type: 'ready',
+  clusters: sim.clusters,
+  pbs: sim.pbs,
+  summary: { guests, nodes, hyperCalls, perNode },
+});
 const stop = () => {
   sim.stop().finally(() => process.exit(0));
 };
 process.on('message', (m: { type: string }) => {
   if (m.type === 'stop') stop();
   if (m.type === 'cpu') process.send?.({ type: 'cpu', cpu: process.cpuUsage() });
+  if (m.type === 'counts') process.send?.({ type: 'counts', counts: sim.counts() });
 });
 process.on('disconnect', stop);
