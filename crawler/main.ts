@@ -20,7 +20,8 @@ export interface Crawler {
 
 export async function startCrawler(
   rt: CrawlerDeps,
-  config: Pick<Config, 'STRATA_CRAWL_SCHEDULE'> & Partial<Pick<Config, 'STRATA_RETENTION' | 'STRATA_PURGE_SCHEDULE'>>,
+  config: Pick<Config, 'STRATA_CRAWL_SCHEDULE'> &
+    Partial<Pick<Config, 'STRATA_RETENTION' | 'STRATA_PURGE_SCHEDULE' | 'STRATA_PURGE_PAUSE'>>,
 ): Promise<Crawler> {
   const { logger } = rt;
   const report = await cleanupLeftovers(rt.db);
@@ -30,7 +31,11 @@ export async function startCrawler(
   // a bad policy or schedule fails the start before anything is scheduled.
   const retention = startRetentionSchedule(
     rt.db,
-    { policy: config.STRATA_RETENTION, schedule: config.STRATA_PURGE_SCHEDULE ?? '30 3 * * *' },
+    {
+      policy: config.STRATA_RETENTION,
+      schedule: config.STRATA_PURGE_SCHEDULE ?? '30 3 * * *',
+      pause: config.STRATA_PURGE_PAUSE,
+    },
     logger,
   );
 

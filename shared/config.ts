@@ -151,6 +151,11 @@ export const settings = {
     default: '30 3 * * *',
     schema: z.string().regex(/^\S+(\s+\S+){4,5}$/, 'must be a cron expression of 5 or 6 fields'),
   },
+  STRATA_PURGE_PAUSE: {
+    doc: 'After each delete a purge waits this many times as long as the delete took, so the database keeps serving reads and crawls during a large purge (0: full speed). Applies to `strata purge`, the API and STRATA_RETENTION.',
+    default: '1',
+    schema: z.coerce.number().min(0).max(10),
+  },
   STRATA_LEASE_MS: {
     doc: "Lease time of a cluster's crawl in Redis: a crawler that dies is taken over after this long.",
     default: '30000',

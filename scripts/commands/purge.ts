@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Db } from 'mongodb';
 import { audit } from '../../api/audit.ts';
+import { loadConfig } from '../../shared/config.ts';
 import { isoDate } from '../../shared/reports/format.ts';
 import {
   formatDuration,
@@ -32,6 +33,14 @@ interface PurgeOptions {
   json?: boolean;
   verbose?: boolean;
   progress?: boolean;
+  pause?: number;
+}
+
+function parsePause(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 10)
+    throw new Error(`--pause must be a number from 0 to 10, got "${v}"`);
+  return n;
 }
 
 const COLUMNS = [...PURGED_COLLECTIONS, 'snapshots'];
@@ -70,7 +79,7 @@ export function formatPurgeResult(r: PurgeResult, verbose = false): string {
   lines.push(
     r.dryRun
       ? `Dry run: would remove ${r.removed.length} snapshots${removedDates} and ${docs} documents (${perCollection}); ${r.kept.length} kept. Counted in ${seconds} s; nothing was changed.`
-      : `Removed ${r.removed.length} snapshots${removedDates} and ${docs} documents (${perCollection}) in ${seconds} s; ${r.kept.length} kept.`,
+      : `Removed ${r.removed.length} snapshots${removedDates} and ${docs} documents (${perCollection}) in ${seconds} s${r.pausedMs ? ` (${(r.pausedMs / 1000).toFixed(1)} s of it paused for readers)` : ''}; ${r.kept.length} kept.`,
   );
   if (r.interrupted) {
     lines.push('Interrupted: the remaining snapshots are untouched; run the same command again to finish.');
@@ -109,6 +118,12 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .option('-v, --verbose', 'also list the kept snapshots and why')
     .option('--progress', 'show a progress bar even when stderr is not a terminal')
+    .addOption(
+      new Option(
+        '--pause <ratio>',
+        'after each delete, wait ratio x its time so the database keeps serving reads; 0: full speed (default: STRATA_PURGE_PAUSE, 1)',
+      ).argParser(asArgument(parsePause)),
+    )
     .addHelpText(
       'after',
       `
@@ -141,6 +156,7 @@ Examples:
             before: opts.before,
             keep: opts.keep,
             dryRun: opts.dryRun,
+            pause: opts.pause ?? loadConfig().STRATA_PURGE_PAUSE,
             signal: controller.signal,
             onProgress: ({ done, total, date }) => {
               if (!started) bar.start(total, isoDate(date));

@@ -242,6 +242,25 @@ export interface PurgeResult {
   reasons: Record<number, string>;
   /** true when the signal stopped the run before every planned date was removed */
   interrupted: boolean;
+  /** time spent waiting between deletes (the pause option), included in durationMs */
+  pausedMs: number;
+}
+
+/** Waits `ratio` times `workedMs` (at most a minute), or until the signal aborts; returns the time waited. */
+async function pauseAfter(workedMs: number, ratio: number, signal?: AbortSignal): Promise<number> {
+  const ms = Math.min(workedMs * ratio, 60_000);
+  if (ms <= 0 || signal?.aborted) return 0;
+  const started = Date.now();
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+  return Date.now() - started;
 }
 
 export async function purge(
@@ -254,6 +273,11 @@ export async function purge(
     /** awaited: a slow callback slows the purge down */
     onProgress?: (p: { done: number; total: number; date: number }) => void | Promise<void>;
     signal?: AbortSignal;
+    /**
+     * After each delete, wait this many times as long as the delete took (0: full speed), so that the
+     * database keeps serving the API and crawls while a large purge runs (STRATA_PURGE_PAUSE).
+     */
+    pause?: number;
     /** collections to clear besides the default inventory list (e.g. a summary collection keyed by date) */
     collections?: readonly string[];
   },
@@ -272,6 +296,7 @@ export async function purge(
   const removed: number[] = [];
   const skipped: number[] = [];
   let interrupted = false;
+  let pausedMs = 0;
 
   for (const [i, date] of plan.remove.entries()) {
     if (opts.signal?.aborted) {
@@ -300,7 +325,11 @@ export async function purge(
           }
         }
       }
-      for (const c of collections) documents[c] = (await db.collection(c).deleteMany({ date })).deletedCount;
+      for (const c of collections) {
+        const started = Date.now();
+        documents[c] = (await db.collection(c).deleteMany({ date })).deletedCount;
+        pausedMs += await pauseAfter(Date.now() - started, opts.pause ?? 0, opts.signal);
+      }
       documents.snapshots = (await snapshotsCol.deleteOne({ date, status: 'purging' })).deletedCount;
     }
     for (const [c, n] of Object.entries(documents)) totals[c] = (totals[c] ?? 0) + n;
@@ -318,6 +347,7 @@ export async function purge(
     details,
     reasons: plan.reasons,
     interrupted,
+    pausedMs,
   };
 }
 
@@ -329,10 +359,10 @@ export async function purge(
 export async function applyRetentionPolicy(
   db: Db,
   policy: string | undefined,
-  opts: { now?: number; signal?: AbortSignal } = {},
+  opts: { now?: number; signal?: AbortSignal; pause?: number } = {},
 ): Promise<PurgeResult | null> {
   if (!policy?.trim()) return null;
-  return purge(db, { keep: parseKeepPolicy(policy), now: opts.now, signal: opts.signal });
+  return purge(db, { keep: parseKeepPolicy(policy), now: opts.now, signal: opts.signal, pause: opts.pause });
 }
 
 /**
@@ -342,7 +372,7 @@ export async function applyRetentionPolicy(
  */
 export function startRetentionSchedule(
   db: Db,
-  settings: { policy: string | undefined; schedule: string },
+  settings: { policy: string | undefined; schedule: string; pause?: number },
   logger?: Logger,
 ): { stop(): void } {
   if (!settings.policy?.trim()) return { stop() {} };
@@ -357,7 +387,7 @@ export function startRetentionSchedule(
     settings.schedule,
     async () => {
       try {
-        const r = await applyRetentionPolicy(db, settings.policy);
+        const r = await applyRetentionPolicy(db, settings.policy, { pause: settings.pause });
         if (r) {
           const documents = Object.values(r.documents).reduce((s, n) => s + n, 0);
           logger?.info(

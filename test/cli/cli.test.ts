@@ -289,6 +289,8 @@ describe('bad arguments', () => {
     [['purge', '--keep', '14d:daily,1d:all'], 2, /must reach further back than the tier before it/],
     [['purge', '--keep'], 2, /option '--keep <tiers>' argument missing/],
     [['purge', '--before', '1d', '--bogus'], 2, /unknown option '--bogus'/],
+    [['purge', '--before', '1d', '--pause', 'slow'], 2, /--pause must be a number from 0 to 10, got "slow"/],
+    [['purge', '--before', '1d', '--pause', '-1'], 2, /--pause must be a number from 0 to 10/],
   ])('strata %j exits %i', async (args, code, message) => {
     const r = await cli(args);
     expect(r.code).toBe(code);
@@ -384,7 +386,9 @@ describe('strata purge', () => {
     expect(strict.code).toBe(0);
     expect(strict.stdout).toMatch(new RegExp(`^${dates[1]}  ${isoDate(dates[1]!)}  complete  \\d+`, 'm'));
     expect(strict.stdout).toMatch(
-      new RegExp(`Removed 1 snapshots \\(${dates[1]}\\) and \\d+ documents .* in \\d+\\.\\d s; 1 kept\\.`),
+      new RegExp(
+        `Removed 1 snapshots \\(${dates[1]}\\) and \\d+ documents .* in \\d+\\.\\d s( \\(\\d+\\.\\d s of it paused for readers\\))?; 1 kept\\.`,
+      ),
     );
     expect(await c.db.collection('snapshots').distinct('date')).toEqual([dates[2]]);
     const gone = await cli(['report', 'inventory', '--date', String(dates[1])]);

@@ -65,6 +65,29 @@ describe('purge against the database', () => {
     expect((await countFor(3000)).instances).toBe(3);
   });
 
+  it('pauses after each delete for the given multiple of its time, and not at all with 0', async () => {
+    for (const d of [1000, 2000, 3000]) await seed(db, d, 'complete', 50);
+    const fast = await purge(db, { before: 1500, now: 5000, pause: 0 });
+    expect([fast.removed, fast.pausedMs]).toEqual([[1000], 0]);
+    const gentle = await purge(db, { before: 2500, now: 5000, pause: 2 });
+    expect(gentle.removed).toEqual([2000]);
+    const working = gentle.durationMs - gentle.pausedMs;
+    // one pause per collection, each twice its delete: more than nothing, never more than twice the work
+    expect(gentle.pausedMs).toBeGreaterThan(0);
+    expect(gentle.pausedMs).toBeLessThanOrEqual(2 * working + PURGED_COLLECTIONS.length * 5);
+    expect(Object.values(await countFor(2000)).every((n) => n === 0)).toBe(true);
+  });
+
+  it('stops pausing at once when aborted', async () => {
+    await seed(db, 1000, 'complete', 50);
+    await seed(db, 2000, 'complete', 50);
+    const controller = new AbortController();
+    const run = purge(db, { before: 1500, now: 5000, pause: 10, signal: controller.signal });
+    setTimeout(() => controller.abort(), 5);
+    const r = await run;
+    expect(r.pausedMs).toBeLessThan(50); // unaborted: 10x the deletes of 7 collections
+  });
+
   it('finishes an interrupted purge on the next run, whatever the policy', async () => {
     await seed(db, 1000, 'complete');
     await seed(db, 2000, 'complete');

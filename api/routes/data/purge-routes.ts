@@ -84,7 +84,8 @@ async function startPurge(
     outcome: 'success',
     details: { jobId: id, dryRun: opts.dryRun, ...request },
   });
-  void runJob(db, logger, id, opts, async () => {
+  const pause = c.get('services').deps.config.STRATA_PURGE_PAUSE ?? 1;
+  void runJob(db, logger, id, { ...opts, pause }, async () => {
     await redis.eval(
       "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
       1,
@@ -99,7 +100,7 @@ async function runJob(
   db: Db,
   logger: Logger,
   id: string,
-  opts: { before?: number; keep?: RetentionTier[]; dryRun: boolean },
+  opts: { before?: number; keep?: RetentionTier[]; dryRun: boolean; pause: number },
   unlock: () => Promise<void>,
 ): Promise<void> {
   try {
@@ -107,6 +108,7 @@ async function runJob(
       ...(opts.before !== undefined ? { before: opts.before } : {}),
       ...(opts.keep ? { keep: opts.keep } : {}),
       dryRun: opts.dryRun,
+      pause: opts.pause,
       onProgress: async (p) => {
         await jobs(db).updateOne({ _id: id }, { $set: { progress: { done: p.done, total: p.total, date: p.date } } });
       },
