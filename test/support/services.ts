@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, MongoClient } from 'mongodb';
-import { afterAll, inject } from 'vitest';
+import { inject } from 'vitest';
 import { connectMongo } from '../../shared/db.ts';
+import { onCleanup } from './cleanup.ts';
 
 /** The services the run started (see global-setup.ts). A test that needs one fails when it is missing. */
 export function services() {
@@ -19,7 +20,8 @@ export function services() {
 export async function testDb(): Promise<{ db: Db; client: MongoClient; name: string }> {
   const name = `t_${randomBytes(6).toString('hex')}`;
   const { client, db } = await connectMongo(services().mongoUri, name);
-  afterAll(async () => {
+  // onCleanup, not afterAll: files call this from beforeAll too, where vitest 4 ignores afterAll.
+  onCleanup(`database ${name}`, async () => {
     await db.dropDatabase().catch(() => {});
     await client.close();
   });

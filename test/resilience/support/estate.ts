@@ -8,8 +8,8 @@ import { connectMongo } from '../../../shared/db.ts';
 import { ensureRegistryIndexes } from '../../../shared/registry/index.ts';
 import { ensureIndexes } from '../../../shared/store/index.ts';
 import { openVault, type Vault } from '../../../shared/vault/index.ts';
+import { onCleanup } from '../../support/cleanup.ts';
 import { services } from '../../support/services.ts';
-import { onCleanup } from './cleanup.ts';
 
 /**
  * A Strata database of the test file's own, ready for crawler and API processes: indexes, the vault (its key

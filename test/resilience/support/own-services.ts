@@ -8,7 +8,7 @@ import { loadConfig } from '../../../shared/config.ts';
 import { ensureProgram } from '../../../shared/local-services/install.ts';
 import { startMongo } from '../../../shared/local-services/mongo.ts';
 import { type Child, freePort, startChild, tcpOpen, waitFor } from '../../../shared/local-services/process.ts';
-import { onCleanup } from './cleanup.ts';
+import { onCleanup } from '../../support/cleanup.ts';
 
 /**
  * Servers of one test file's own, that it may stop and start again without disturbing the other files (the

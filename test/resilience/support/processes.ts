@@ -2,8 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { onCleanup } from '../../support/cleanup.ts';
 import { services } from '../../support/services.ts';
-import { onCleanup } from './cleanup.ts';
 import { spawnStrata } from './spawn-strata.ts';
 
 export { REPO } from './spawn-strata.ts';
