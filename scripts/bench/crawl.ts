@@ -1,5 +1,6 @@
 /**
- * Crawl benchmark: `npm run bench:crawl -- --preset large [--latency 25] [--node-concurrency 4]`.
+ * Crawl benchmark: `npm run bench:crawl -- --preset large [--latency 25] [--node-concurrency 4]
+ * [--exporter-workers N]`.
  *
  * The simulator runs in a child process (so the peak RSS printed is the crawler's own), with the given
  * latency and concurrent requests per node. One full crawl into a fresh database, then, in the same run:
@@ -38,6 +39,8 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '25' },
     'node-concurrency': { type: 'string', default: '4' },
     'crawl-concurrency': { type: 'string', default: '8' },
+    // A what-if for the exporter round: this many gunicorn workers instead of the exporter's default one.
+    'exporter-workers': { type: 'string' },
   },
 });
 const preset = values.preset as 'tiny' | 'small' | 'medium' | 'large';
@@ -221,6 +224,7 @@ try {
     counts: async () => (await ask<{ counts: Record<string, number> }>('counts')).counts,
     simCpuMs: simCpu,
     dir,
+    workers: values['exporter-workers'] === undefined ? undefined : Number(values['exporter-workers']),
   });
   process.stdout.write(`${round.lines.join('\n')}\n`);
   if (!round.ok) process.exitCode = 1;

@@ -18,6 +18,8 @@ export interface RoundInput {
   simCpuMs(): Promise<number>;
   /** A scratch directory for the exporter's config file. */
   dir: string;
+  /** gunicorn worker processes instead of the exporter's default one (a what-if, not its defaults). */
+  workers?: number;
 }
 
 /** Prometheus's default scrape_timeout. */
@@ -30,7 +32,7 @@ export async function exporterRound(input: RoundInput): Promise<{ lines: string[
   if (!install) return { lines: [`prometheus-pve-exporter    skipped, not installable: ${reason}`], ok: true };
   const configFile = path.join(input.dir, 'pve.yml');
   writeFileSync(configFile, exporterConfig(input.clusters), { mode: 0o600 });
-  const exporter = await startExporter(install.bin, configFile);
+  const exporter = await startExporter(install.bin, configFile, input.workers);
   try {
     const targets = roundTargets(exporter.port, input.clusters, input.perNode);
     const countsBefore = await input.counts();
@@ -58,11 +60,13 @@ export async function exporterRound(input: RoundInput): Promise<{ lines: string[
     const slowest = scrapes.reduce((a, b) => (b.ms > a.ms ? b : a));
     const slowName = slowest.target.node ?? `${slowest.target.cluster} (cluster)`;
     const onboot = nodeScrapes.reduce((n, x) => n + x.target.expected, 0);
+    const workers = input.workers ?? 1;
+    const served = Number(install.threads) * workers;
     const lines = [
-      `prometheus-pve-exporter    ${install.version}, its defaults: gunicorn, 1 worker process x ${install.threads} threads = at most ${install.threads} scrapes served at once; every collector on (config collector included)`,
+      `prometheus-pve-exporter    ${install.version}, ${input.workers === undefined ? 'its defaults: gunicorn, 1 worker process' : `NOT its defaults: gunicorn, ${workers} worker processes (WEB_CONCURRENCY)`} x ${install.threads} threads (fixed in its cli.py) = at most ${Number.isNaN(served) ? '?' : served} scrapes served at once; every collector on (config collector included)`,
       `exporter round             ${scrapes.length} scrapes sent at once (${scrapes.length - nodeScrapes.length} cluster=1&node=0, ${nodeScrapes.length} cluster=0&node=1 on each node's own address): ${s(wallMs)}`,
       `  slowest scrape           ${s(slowest.ms)} (${slowName}; waiting for an exporter thread included), ${scrapes.filter((x) => x.ms > SCRAPE_TIMEOUT_MS).length} of ${scrapes.length} over Prometheus's default 10 s scrape_timeout`,
-      `  exporter's own time      ${own.sum.toFixed(1)} s of collection in ${own.count} scrapes (mean ${(own.sum / Math.max(1, own.count)).toFixed(2)} s) = ${(own.sum / (wallMs / 1000)).toFixed(2)} scrapes in progress on average`,
+      `  exporter's own time      ${own.sum.toFixed(1)} s of collection in ${own.count} scrapes (mean ${(own.sum / Math.max(1, own.count)).toFixed(2)} s) = ${(own.sum / (wallMs / 1000)).toFixed(2)} scrapes in progress on average${workers > 1 ? ' (only the worker that answered /metrics: each keeps its own)' : ''}`,
       `  one node scrape alone    ${alone ? `${s(alone.ms)} (${busiest?.node}, afterwards, nothing else running)` : '-'}`,
       `  CPU during the round     exporter ${s(exporterCpu)}, simulator ${s(simCpu)}`,
       `  checks                   ${problems.length === 0 ? `all ${scrapes.length} answered 200; pve_onboot_status samples = guests with onboot set on each node (${onboot} of ${input.guests}); pve_guest_info = guests per cluster; ${configCalls} guest configs read = every guest` : `FAILED: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`}`,

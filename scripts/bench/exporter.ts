@@ -94,12 +94,14 @@ function treeCpuMs(pid: number): number {
   return ticks * 10;
 }
 
-export async function startExporter(bin: string, configFile: string): Promise<RunningExporter> {
+/** `workers` (gunicorn's WEB_CONCURRENCY) departs from the exporter's default of one worker process. */
+export async function startExporter(bin: string, configFile: string, workers?: number): Promise<RunningExporter> {
   const port = await freePort();
   // Without gunicorn's environment overrides, so its defaults (as the exporter sets them) apply.
   const env = { ...process.env };
   delete env.WEB_CONCURRENCY;
   delete env.GUNICORN_CMD_ARGS;
+  if (workers !== undefined) env.WEB_CONCURRENCY = String(workers);
   const proc: ChildProcess = spawn(bin, ['--config.file', configFile, '--web.listen-address', `127.0.0.1:${port}`], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -128,6 +130,12 @@ export async function startExporter(bin: string, configFile: string): Promise<Ru
       throw new Error(`pve_exporter did not start: ${log.trim().split('\n').slice(-5).join(' | ')}`);
     }
     await new Promise((r) => setTimeout(r, 100));
+  }
+  // Until every worker has booted (the first one answers while others still import), so the round has the CPU.
+  for (let i = 0; i < 60; i++) {
+    const before = running.cpuMs();
+    await new Promise((r) => setTimeout(r, 1000));
+    if (running.cpuMs() - before < 50) break;
   }
   return running;
 }
