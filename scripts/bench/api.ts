@@ -26,11 +26,11 @@ import { connectMongo } from '../../shared/db.ts';
 import { startLocalServices } from '../../shared/local-services/index.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { connectRedis } from '../../shared/redis.ts';
-import { addCluster } from '../../shared/registry/index.ts';
 import { ensureIndexes } from '../../shared/store/index.ts';
 import { openVault } from '../../shared/vault/index.ts';
 import { copySnapshot } from '../../test/data-api/seed.ts';
 import { startSimulator } from '../../test/simulator/index.ts';
+import { registerSimulated } from '../../test/simulator/register.ts';
 
 const CONNECTIONS = 32;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
@@ -196,17 +196,7 @@ async function main() {
     await ensureIndexes(db);
     const keyFile = path.join(dir, 'master.key');
     const vault = await openVault(db, { keyFile });
-    for (const e of [...sim.clusters, ...sim.pbs]) {
-      await addCluster(db, vault, {
-        name: e.name,
-        kind: e.kind,
-        host: e.host,
-        port: e.port,
-        fingerprint: e.fingerprint,
-        tokenId: e.tokenId,
-        secret: e.tokenSecret,
-      });
-    }
+    await registerSimulated(db, vault, [...sim.clusters, ...sim.pbs]);
     const deps = {
       db,
       redis,

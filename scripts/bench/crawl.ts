@@ -26,10 +26,10 @@ import { connectMongo } from '../../shared/db.ts';
 import { startLocalServices } from '../../shared/local-services/index.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { connectRedis, redisReady } from '../../shared/redis.ts';
-import { addCluster } from '../../shared/registry/index.ts';
 import { BATCH_SIZE, ensureIndexes, INVENTORY } from '../../shared/store/index.ts';
 import { openVault } from '../../shared/vault/index.ts';
 import type { SimEndpoint } from '../../test/simulator/index.ts';
+import { registerSimulated } from '../../test/simulator/register.ts';
 import { exporterRound } from './exporter-round.ts';
 
 const { values } = parseArgs({
@@ -89,17 +89,7 @@ await redisReady(redis);
 
 try {
   await ensureIndexes(db);
-  for (const e of [...ready.clusters, ...ready.pbs]) {
-    await addCluster(db, vault, {
-      name: e.name,
-      kind: e.kind,
-      host: e.host,
-      port: e.port,
-      fingerprint: e.fingerprint,
-      tokenId: e.tokenId,
-      secret: e.tokenSecret,
-    });
-  }
+  await registerSimulated(db, vault, [...ready.clusters, ...ready.pbs]);
   const sessions = new Map<string, Map<string, number>>();
   const ask = <T>(type: string) =>
     new Promise<T>((resolve) => {

@@ -8,6 +8,7 @@
  * A run that stops half-way leaves a `purging` snapshot, which the next run (any policy) finishes first.
  * It never removes a `running` snapshot (a crawl still writing that date) nor the newest complete one.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from 'mongodb';
 import cron from 'node-cron';
 import type { Logger } from '../logger.ts';
@@ -251,15 +252,7 @@ async function pauseAfter(workedMs: number, ratio: number, signal?: AbortSignal)
   const ms = Math.min(workedMs * ratio, 60_000);
   if (ms <= 0 || signal?.aborted) return 0;
   const started = Date.now();
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  await sleep(ms, undefined, signal ? { signal } : {}).catch(() => {}); // an abort ends the pause early
   return Date.now() - started;
 }
 

@@ -3,7 +3,6 @@ import type { IncomingMessage } from 'node:http';
 import { Redis } from 'ioredis';
 import { Attribute, Change, Client } from 'ldapts';
 import type { Db } from 'mongodb';
-import { afterAll } from 'vitest';
 import { createApp, type StrataApp } from '../../api/app.ts';
 import type { LdapOptions } from '../../api/auth/ldap.ts';
 import type { Role } from '../../api/auth/roles.ts';
@@ -15,6 +14,7 @@ import type { RouteModule } from '../../api/routing.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { DEMO_USERS, groupDn, LDAP_PEOPLE } from '../../shared/local-services/ldap-directory.ts';
 import { createLogger } from '../../shared/logger.ts';
+import { onCleanup } from '../support/cleanup.ts';
 import { services, testDb } from '../support/services.ts';
 
 export const password = (uid: string) => DEMO_USERS.find((u) => u.uid === uid)!.password;
@@ -40,7 +40,7 @@ export async function harness() {
   await prepareApiCollections(db);
   const redis = new Redis(services().redisUrl, { maxRetriesPerRequest: 1 });
   const prefix = `t:${randomBytes(4).toString('hex')}:`;
-  afterAll(async () => {
+  onCleanup('API test redis keys', async () => {
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length) await redis.del(...keys);
     redis.disconnect();

@@ -28,9 +28,9 @@ describe('API tokens', () => {
     const list = await app.request('/api/v1/tokens', { headers: { authorization: admin.authorization } });
     const text = await list.text();
     expect(text).toContain(made.token.id);
-    expect(text).not.toContain(made.secret.split('_')[2]);
+    expect(text).not.toContain(made.secret.slice(-43));
     const stored = JSON.stringify(await h.db.collection('api_tokens').findOne({ _id: made.token.id as never }));
-    expect(stored).not.toContain(made.secret.split('_')[2]);
+    expect(stored).not.toContain(made.secret.slice(-43));
     expect(stored).toMatch(/"secretHash":"[0-9a-f]{64}"/);
   });
 
@@ -176,7 +176,7 @@ describe('strata token and strata admin (command line)', () => {
     const id = secret.split('_')[1]!;
     const listed = await strata(['token', 'list']);
     expect(listed.stdout).toMatch(new RegExp(`${id}\\tactive\\tmanage@lab\\tcli-made`));
-    expect(listed.stdout).not.toContain(secret.split('_')[2]);
+    expect(listed.stdout).not.toContain(secret.slice(-43));
     const revoked = await strata(['token', 'revoke', '--id', id]);
     expect(revoked.code).toBe(0);
     expect((await app.request('/api/v1/auth/me', { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);

@@ -1,15 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Db } from 'mongodb';
-import { afterAll } from 'vitest';
 import type { CrawlerDeps, RunSettings } from '../../crawler/crawl-run.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { connectRedis, redisReady } from '../../shared/redis.ts';
-import { addCluster } from '../../shared/registry/index.ts';
 import { ensureIndexes } from '../../shared/store/index.ts';
 import { openVault, type Vault } from '../../shared/vault/index.ts';
-import type { SimEndpoint } from '../simulator/index.ts';
+import { onCleanup } from '../support/cleanup.ts';
 import { services, testDb } from '../support/services.ts';
 
 /** A crawler's dependencies against the test services, and the simulator's endpoints registered. */
@@ -41,7 +38,7 @@ export async function testCrawler(
   const redis = connectRedis(services().redisUrl);
   redis.on('error', () => {});
   await redisReady(redis);
-  afterAll(() => {
+  onCleanup('crawler redis, vault and key folder', () => {
     vault.close();
     redis.disconnect();
     rmSync(dir, { recursive: true, force: true });
@@ -64,28 +61,11 @@ export async function secondCrawler(first: TestCrawler, crawlerId: string): Prom
   redis.on('error', () => {});
   await redisReady(redis);
   const vault = await openVault(first.db, { keyFile: first.keyFile });
-  afterAll(() => {
+  onCleanup('second crawler', () => {
     vault.close();
     redis.disconnect();
   });
   return { ...first, redis, vault, crawlerId };
 }
 
-export async function register(
-  db: Db,
-  vault: Vault,
-  endpoints: SimEndpoint[],
-  opts: { password?: boolean; tagNotes?: boolean } = {},
-): Promise<void> {
-  for (const e of endpoints) {
-    await addCluster(db, vault, {
-      name: e.name,
-      kind: e.kind,
-      host: e.host,
-      port: e.port,
-      fingerprint: e.fingerprint,
-      tagNotes: Boolean(opts.tagNotes),
-      ...(opts.password ? { username: e.user, password: e.password } : { tokenId: e.tokenId, secret: e.tokenSecret }),
-    });
-  }
-}
+export { registerSimulated as register } from '../simulator/register.ts';

@@ -1,16 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
 import { configureDataApi } from '../../api/routes/data/data-services.ts';
 import { type CrawlerDeps, runCrawl } from '../../crawler/crawl-run.ts';
 import { createLogger } from '../../shared/logger.ts';
-import { addCluster } from '../../shared/registry/index.ts';
 import { ensureIndexes } from '../../shared/store/index.ts';
 import { openVault } from '../../shared/vault/index.ts';
 import { harness } from '../api/harness.ts';
 import { FAST } from '../crawler/support.ts';
 import { type SimEndpoint, type SimulatorOptions, startSimulator } from '../simulator/index.ts';
+import { registerSimulated } from '../simulator/register.ts';
+import { onCleanup } from '../support/cleanup.ts';
 
 /**
  * An API on a database holding real snapshots: the simulator started, its clusters registered (token
@@ -23,24 +23,13 @@ export async function liveEstate(options: SimulatorOptions) {
   const vault = await openVault(h.db, { keyFile: path.join(dir, 'master.key') });
   configureDataApi(h.db, { vault, pollMs: 50 });
   const sim = await startSimulator({ unauthorizedDelayMs: 10, taskDurationMs: 200, ...options });
-  afterAll(async () => {
+  onCleanup('simulator and vault', async () => {
     await sim.stop();
     vault.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const endpoints: SimEndpoint[] = [...sim.clusters, ...sim.pbs];
-  for (const e of endpoints) {
-    await addCluster(h.db, vault, {
-      name: e.name,
-      kind: e.kind,
-      host: e.host,
-      port: e.port,
-      fingerprint: e.fingerprint,
-      tokenId: e.tokenId,
-      secret: e.tokenSecret,
-      groups: [`g-${e.name}`],
-    });
-  }
+  await registerSimulated(h.db, vault, endpoints, { groupPerCluster: true });
   const crawler: CrawlerDeps = {
     db: h.db,
     redis: h.redis,

@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Db } from 'mongodb';
-import { afterAll } from 'vitest';
+import { onCleanup } from '../support/cleanup.ts';
 import { testDb } from '../support/services.ts';
 
 /** Private temporary folders for key files, removed when the file's tests end. */
 export function useTempDirs(): () => string {
   const dirs: string[] = [];
-  afterAll(() => {
+  onCleanup('vault key folders', () => {
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
   return () => {
@@ -23,8 +23,8 @@ export function useTempDirs(): () => string {
 export async function useFreshDbs(): Promise<() => Db> {
   const { client } = await testDb();
   const dbs: Db[] = [];
-  // Registered after testDb's own hook, so it runs before that closes the client.
-  afterAll(async () => {
+  // Registered after testDb's own cleanup, so it runs before that closes the client.
+  onCleanup('vault test databases', async () => {
     for (const db of dbs) await db.dropDatabase().catch(() => {});
   });
   return () => {
