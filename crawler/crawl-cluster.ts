@@ -10,7 +10,7 @@ import type { ClusterDocuments, ClusterOutcome } from '../shared/store/schemas.t
 import { writeClusterDocuments } from '../shared/store/writer.ts';
 import { collectPbs } from './collect/pbs.ts';
 import { collectPve } from './collect/pve.ts';
-import { CrawlSession } from './collect/session.ts';
+import { CLUSTER_WIDE_CALLS, CrawlSession } from './collect/session.ts';
 import type { PreviousState } from './previous.ts';
 
 /**
@@ -103,10 +103,8 @@ export async function crawlCluster(deps: ClusterCrawlDeps, job: ClusterRun): Pro
     if (!entry.fingerprint && !entry.caPem) {
       throw new Error(`${entry.name} has no pinned certificate: run \`strata cluster pin ${entry.name}\`.`);
     }
-    const client = clientFor(entry, deps.vault, logger, {
-      retries: 2,
-      connections: deps.settings.nodeConcurrency * 16,
-    });
+    // Sized for the cluster-wide round; grown to the cluster's nodes once they are known.
+    const client = clientFor(entry, deps.vault, logger, { retries: 2, connections: CLUSTER_WIDE_CALLS });
     // Guest-agent calls are few (a share of the running VMs): a couple of connections do, and fewer TLS handshakes.
     const agentClient = clientFor(entry, deps.vault, logger, { retries: 0, connections: 2 });
     session = new CrawlSession(client, agentClient, signal, deps.settings.nodeConcurrency, logger);

@@ -25,6 +25,8 @@ export async function collectPbs(s: CrawlSession, entry: RegistryEntry): Promise
     s.tryGet<unknown>('datastore usage', '/status/datastore-usage'),
     s.tryGet<unknown>('node status', ['nodes', NODE, 'status'], { quiet: true }),
   ]);
+  // A Backup Server is one node: its listings are bound per node like a PVE node's.
+  s.sizeForNodes(1);
   const stores = normalizeDatastores(storesRaw);
   const usage = normalizeDatastoreUsage(usageRaw);
   const backups: Unstamped<BackupDoc>[] = [];

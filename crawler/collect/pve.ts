@@ -96,6 +96,8 @@ export async function collectPve(s: CrawlSession, o: PveCollectOptions): Promise
   const online = new Set([...allNodes].filter((n) => !offline.has(n) && !excluded.has(n)));
   for (const n of offline) if (!excluded.has(n)) s.warn(`node ${n} is offline: its guests' configs are not read`);
 
+  s.sizeForNodes(online.size);
+
   const guests = resources.guests.filter((g) => !excluded.has(g.node));
   const agentDue = agentCandidates(guests, o.previous, o.agentRefreshPercent);
   const configs = new Map<number, GuestConfig>();

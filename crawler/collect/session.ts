@@ -13,6 +13,9 @@ export interface CallOpts {
   agent?: boolean;
 }
 
+/** The cluster-wide calls a crawl starts with, all at once (version, status, HA, resources). */
+export const CLUSTER_WIDE_CALLS = 4;
+
 /**
  * One cluster's calls during a crawl: every call carries the crawl's abort signal (time budget, lost
  * lease), calls that a node serves are bounded per node, and non-fatal failures become warnings.
@@ -40,6 +43,15 @@ export class CrawlSession {
       this.#nodeLimits.set(node, l);
     }
     return l;
+  }
+
+  /**
+   * Sizes the client's connection pool to the calls this session can have in flight: its per-node bound
+   * for each node it will call. Called once the nodes are known (the cluster-wide round is over by then);
+   * until then the pool holds what the cluster-wide round needs.
+   */
+  sizeForNodes(nodes: number): void {
+    this.client.setMaxConcurrentPerHost(Math.max(CLUSTER_WIDE_CALLS, this.nodeConcurrency * nodes));
   }
 
   /** A GET, bounded by the node's limit when `node` is given. */
@@ -86,6 +98,7 @@ export class CrawlSession {
       retries: a.retries + b.retries,
       logins: a.logins + b.logins,
       hostSwitches: a.hostSwitches + b.hostSwitches,
+      connections: a.connections + b.connections,
     };
   }
 }

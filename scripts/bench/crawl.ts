@@ -14,7 +14,8 @@
  * cannot be installed.
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,6 +44,8 @@ const { values } = parseArgs({
     'exporter-workers': { type: 'string' },
     // The exporter round adds minutes on large: leave it out when only Strata's figures are wanted.
     'skip-exporter': { type: 'boolean', default: false },
+    // Writes a V8 CPU profile of the crawler process covering the crawl only (open it in Chrome's DevTools).
+    'cpu-prof': { type: 'string' },
   },
 });
 const preset = values.preset as 'tiny' | 'small' | 'medium' | 'large';
@@ -91,6 +94,7 @@ try {
   await ensureIndexes(db);
   await registerSimulated(db, vault, [...ready.clusters, ...ready.pbs]);
   const sessions = new Map<string, Map<string, number>>();
+  let connections = 0;
   const ask = <T>(type: string) =>
     new Promise<T>((resolve) => {
       const on = (m: { type: string }) => {
@@ -111,6 +115,12 @@ try {
     const idle = (f[3] ?? 0) + (f[4] ?? 0);
     return ((f.reduce((a, b) => a + b, 0) - idle) * 1000) / 100;
   };
+  const profiler = values['cpu-prof'] ? new Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   const simCpuBefore = await simCpu();
   const busyBefore = machineBusyMs();
   const cpuBefore = process.cpuUsage();
@@ -130,11 +140,19 @@ try {
         agentRefreshPercent: config.STRATA_AGENT_REFRESH_PERCENT,
       },
       crawlerId: 'bench',
-      onSession: (name: string, s: CrawlSession) => sessions.set(name, new Map(s.callsByNode)),
+      onSession: (name: string, s: CrawlSession) => {
+        sessions.set(name, new Map(s.callsByNode));
+        connections += s.stats().connections;
+      },
     },
     { date: Math.floor(Date.now() / 1000), trigger: 'once' },
   );
   const wallMs = performance.now() - started;
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(values['cpu-prof']!, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   const crawlerCpu = process.cpuUsage(cpuBefore);
   const crawlerCpuMs = (crawlerCpu.user + crawlerCpu.system) / 1000;
   const simCpuMs = (await simCpu()) - simCpuBefore;
@@ -167,12 +185,17 @@ try {
         .find({ date: snap.date }, { projection: { _id: 0 } })
         .toArray(),
     );
+  const insertBusyBefore = machineBusyMs();
+  const insertCpuBefore = process.cpuUsage();
   const insertStart = performance.now();
   for (const [name, docs] of all) {
     for (let i = 0; i < docs.length; i += BATCH_SIZE)
       await baselineDb.collection(name).insertMany(docs.slice(i, i + BATCH_SIZE), { ordered: false });
   }
   const insertMs = performance.now() - insertStart;
+  const insertCpu = process.cpuUsage(insertCpuBefore);
+  const insertCpuMs = (insertCpu.user + insertCpu.system) / 1000;
+  const insertBusyMs = machineBusyMs() - insertBusyBefore;
 
   // Baseline 2: network lower bound with every cluster in parallel. The simulator counts cluster-wide calls
   // against a cluster's first node; the cluster-wide round (resources) precedes the node calls.
@@ -193,10 +216,11 @@ try {
     `crawl wall time            ${f(wallMs)}  (status ${snap.status})`,
     `Proxmox calls              ${calls}  = ${(calls / ready.summary.guests).toFixed(3)} per guest`,
     ...[...byEndpoint].sort((a, b) => b[1] - a[1]).map(([k, v]) => `  ${String(v).padStart(7)}  ${k}`),
+    `TLS connections opened     ${connections}  (${(calls / connections).toFixed(1)} calls per connection)`,
     `documents written          ${docsWritten}  (instances ${t.instances}, disks ${t.disks}, backups ${t.backups}, storages ${t.storages}, nodes ${t.nodes})`,
     `peak RSS (crawler)         ${(peakRss / 1024 / 1024).toFixed(0)} MB`,
     `CPU during the crawl       crawler ${f(crawlerCpuMs)}, simulator ${f(simCpuMs)}, database and rest ${f(busyMs - crawlerCpuMs - simCpuMs)} (machine: ${os.cpus().length} cores)`,
-    `baseline: bulk insert      ${f(insertMs)}`,
+    `baseline: bulk insert      ${f(insertMs)}  (CPU: inserting process ${f(insertCpuMs)}, database and rest ${f(insertBusyMs - insertCpuMs)})`,
     `baseline: network bound    ${f(networkMs)}`,
     `sum of baselines           ${f(insertMs + networkMs)}  -> crawl is ${(wallMs / (insertMs + networkMs)).toFixed(2)}x (target <= 1.5x)`,
     `HyperProxmox pattern       ${ready.summary.hyperCalls} calls = ${(ready.summary.hyperCalls / ready.summary.guests).toFixed(2)} per guest, serial at ${latencyMs} ms: ${f(ready.summary.hyperCalls * latencyMs)}`,

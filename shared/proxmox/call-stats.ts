@@ -14,6 +14,8 @@ export interface CallStatsSnapshot {
   logins: number;
   /** Times a call moved to a fallback host because its host was unreachable. */
   hostSwitches: number;
+  /** TLS connections opened (each one a full handshake: sessions are never resumed, see tls-pinning.ts). */
+  connections: number;
 }
 
 export class CallStats {
@@ -22,6 +24,7 @@ export class CallStats {
   private retries = 0;
   private logins = 0;
   private hostSwitches = 0;
+  private connections = 0;
   private byEndpoint = new Map<string, number>();
 
   recordRequest(method: string, path: string): void {
@@ -46,6 +49,10 @@ export class CallStats {
     this.hostSwitches++;
   }
 
+  recordConnection(): void {
+    this.connections++;
+  }
+
   snapshot(): CallStatsSnapshot {
     return {
       requests: this.requests,
@@ -54,11 +61,12 @@ export class CallStats {
       retries: this.retries,
       logins: this.logins,
       hostSwitches: this.hostSwitches,
+      connections: this.connections,
     };
   }
 
   reset(): void {
-    this.requests = this.failures = this.retries = this.logins = this.hostSwitches = 0;
+    this.requests = this.failures = this.retries = this.logins = this.hostSwitches = this.connections = 0;
     this.byEndpoint.clear();
   }
 }

@@ -80,6 +80,9 @@ export interface ProxmoxResponse<T> {
 export const DEFAULT_TIMEOUTS: TimeoutSettings = { connectMs: 5000, headersMs: 30000, bodyMs: 30000 };
 export const DEFAULT_MAX_CONCURRENT_PER_HOST = 4;
 
+/** The abort reason of a call whose response headers did not come in time. */
+const HEADERS_DEADLINE = new Error('headers deadline');
+
 interface Target {
   host: string;
   port: number;
@@ -113,9 +116,12 @@ export class ProxmoxClient {
   readonly kind: ProxmoxKind;
   readonly #targets: Target[];
   #preferred = 0;
-  readonly #agent: Agent;
+  #agent: Agent;
+  readonly #connector: ReturnType<typeof pinnedConnector>;
+  /** Pools replaced by setMaxConcurrentPerHost, closing once their calls finish. */
+  readonly #retired: Promise<void>[] = [];
   readonly #limiters = new Map<string, LimitFunction>();
-  readonly #maxConcurrent: number;
+  #maxConcurrent: number;
   readonly #timeouts: TimeoutSettings;
   readonly #retry: RetryOptions;
   readonly #stats = new CallStats();
@@ -190,7 +196,23 @@ export class ProxmoxClient {
 
     const pins = new Map(this.#targets.map((t) => [t.label, t.fingerprint]));
     const caPem = options.caPem;
-    this.#agent = new Agent({
+    this.#connector = pinnedConnector({
+      kind: this.kind,
+      connectTimeoutMs: this.#timeouts.connectMs,
+      pinFor: (hostname, port): TlsPin => {
+        const fingerprint = pins.get(hostLabel(hostname, port)) ?? mainFingerprint;
+        return {
+          ...(fingerprint === undefined ? {} : { fingerprint }),
+          ...(caPem === undefined ? {} : { caPem }),
+        };
+      },
+      onConnected: () => this.#stats.recordConnection(),
+    });
+    this.#agent = this.newAgent();
+  }
+
+  private newAgent(): Agent {
+    return new Agent({
       connections: this.#maxConcurrent,
       pipelining: 1,
       // pveproxy drops idle connections after 5 s: give ours back before that.
@@ -198,18 +220,27 @@ export class ProxmoxClient {
       keepAliveMaxTimeout: 4000,
       headersTimeout: this.#timeouts.headersMs,
       bodyTimeout: this.#timeouts.bodyMs,
-      connect: pinnedConnector({
-        kind: this.kind,
-        connectTimeoutMs: this.#timeouts.connectMs,
-        pinFor: (hostname, port): TlsPin => {
-          const fingerprint = pins.get(hostLabel(hostname, port)) ?? mainFingerprint;
-          return {
-            ...(fingerprint === undefined ? {} : { fingerprint }),
-            ...(caPem === undefined ? {} : { caPem }),
-          };
-        },
-      }),
+      connect: this.#connector,
     });
+  }
+
+  /**
+   * Changes the requests in flight per host (and the connections kept per host) from now on. The pool
+   * opens as many connections as it is allowed whenever every open one is momentarily busy, so a caller
+   * that learns how many calls it will really run at once (the crawl, once it knows the cluster's nodes)
+   * sizes it to that: each connection is a full TLS handshake on both sides. Calls in flight finish on
+   * the connections they have.
+   */
+  setMaxConcurrentPerHost(n: number): void {
+    if (!Number.isInteger(n) || n < 1) {
+      throw new ClientConfigError(`maxConcurrentPerHost is ${n}; give a whole number of 1 or more.`);
+    }
+    if (n === this.#maxConcurrent || this.#closed) return;
+    this.#maxConcurrent = n;
+    for (const limit of this.#limiters.values()) limit.concurrency = n;
+    const old = this.#agent;
+    this.#agent = this.newAgent();
+    this.#retired.push(old.close());
   }
 
   /** `host:port` of the host calls currently go to. */
@@ -427,10 +458,14 @@ export class ProxmoxClient {
       let text: string;
       // undici's own headers timeout runs on a coarse timer (it may fire up to a second late), so the
       // headers deadline is also enforced here, precisely; undici's stays as the backstop.
+      // One controller for both the caller's signal and the deadline: AbortSignal.any costs several times
+      // more per call, and the crawl makes thousands of calls under one long-lived signal.
       const deadline = new AbortController();
-      const headersDeadline = new Error('headers deadline');
-      const timer = setTimeout(() => deadline.abort(headersDeadline), this.#timeouts.headersMs);
-      const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+      const timer = setTimeout(() => deadline.abort(HEADERS_DEADLINE), this.#timeouts.headersMs);
+      const callerAbort = () => deadline.abort(options.signal?.reason);
+      if (options.signal?.aborted) callerAbort();
+      else options.signal?.addEventListener('abort', callerAbort, { once: true });
+      const signal = deadline.signal;
       try {
         const response = await request(url, {
           method,
@@ -459,12 +494,14 @@ export class ProxmoxClient {
             ),
           );
         }
-        const cause = deadline.signal.aborted
-          ? Object.assign(new Error('headers timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' })
-          : err;
+        const cause =
+          deadline.signal.reason === HEADERS_DEADLINE
+            ? Object.assign(new Error('headers timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' })
+            : err;
         throw fail(errorFromTransport(ctx, cause, this.#timeouts));
       } finally {
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', callerAbort);
       }
       if (status < 200 || status > 299) throw fail(errorFromResponse(ctx, status, reason, text));
       let envelope: { data?: unknown; total?: unknown };
@@ -479,15 +516,18 @@ export class ProxmoxClient {
           ),
         );
       }
-      this.#logger?.debug(
-        {
-          host: target.label,
-          endpoint: `${method} ${endpointTemplate(path)}`,
-          status,
-          ms: Math.round(performance.now() - started),
-        },
-        'proxmox call',
-      );
+      // Checked first: the crawl makes thousands of calls and the log line's fields cost more than the check.
+      if (this.#logger?.isLevelEnabled('debug')) {
+        this.#logger.debug(
+          {
+            host: target.label,
+            endpoint: `${method} ${endpointTemplate(path)}`,
+            status,
+            ms: Math.round(performance.now() - started),
+          },
+          'proxmox call',
+        );
+      }
       return {
         data: (envelope?.data ?? null) as T,
         status,
@@ -500,6 +540,6 @@ export class ProxmoxClient {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#agent.close();
+    await Promise.all([this.#agent.close(), ...this.#retired]);
   }
 }

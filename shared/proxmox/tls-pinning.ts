@@ -32,6 +32,8 @@ export interface PinnedConnectorOptions {
   connectTimeoutMs: number;
   /** The pin for a host; called on every new connection. */
   pinFor(hostname: string, port: number): TlsPin;
+  /** Called for every connection that passed the pin check. */
+  onConnected?: () => void;
 }
 
 function caDescription(caPem: string): string {
@@ -103,6 +105,7 @@ export function pinnedConnector(options: PinnedConnectorOptions): buildConnector
         callback(mismatch, null);
         return;
       }
+      options.onConnected?.();
       callback(null, socket);
     });
   };
