@@ -54,6 +54,11 @@ export interface ClusterRun {
   leaseSignal?: AbortSignal;
   /** Throws when the lease is no longer held (checked before each write batch). */
   assertLease?: () => Promise<void>;
+  /**
+   * Waits for this cluster's turn to write, once its documents are collected; resolves with the function
+   * that ends the turn. The run bounds writers apart from collectors, so collection and writing overlap.
+   */
+  writeTurn?: (signal: AbortSignal) => Promise<() => void>;
 }
 
 function clientFor(entry: RegistryEntry, vault: Sealer, logger: Logger, o: { retries: number; connections: number }) {
@@ -99,6 +104,7 @@ export async function crawlCluster(deps: ClusterCrawlDeps, job: ClusterRun): Pro
   };
   let session: CrawlSession | undefined;
   let wrote = false;
+  let endWriteTurn: (() => void) | undefined;
   try {
     if (!entry.fingerprint && !entry.caPem) {
       throw new Error(`${entry.name} has no pinned certificate: run \`strata cluster pin ${entry.name}\`.`);
@@ -126,6 +132,7 @@ export async function crawlCluster(deps: ClusterCrawlDeps, job: ClusterRun): Pro
     const collectedAt = Date.now();
     const counts = countDocuments(docs);
     const rollup = entry.kind === 'pve' ? rollupDocuments(docs) : undefined;
+    endWriteTurn = await job.writeTurn?.(signal);
     // Registered before the first write, so publication can tell this run's documents from others'; a
     // crawler that died while holding this cluster may have left documents for this date: removed here.
     await registerRun(deps.db, { date, cluster: entry.name, run: job.run, crawler: deps.crawlerId });
@@ -181,6 +188,7 @@ export async function crawlCluster(deps: ClusterCrawlDeps, job: ClusterRun): Pro
       finishedAt: new Date(),
     };
   } finally {
+    endWriteTurn?.();
     clearTimeout(timer);
     await Promise.all([session?.client.close(), session?.agentClient.close()]).catch(() => {});
   }

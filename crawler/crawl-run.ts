@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
-import pLimit from 'p-limit';
 import { newToken, tryAcquire } from '../shared/lease.ts';
 import type { Logger } from '../shared/logger.ts';
 import { listEntries, type Sealer } from '../shared/registry/registry.ts';
 import type { RegistryEntry } from '../shared/registry/schema.ts';
+import { Semaphore } from '../shared/semaphore.ts';
 import { cleanupLeftovers } from '../shared/store/cleanup.ts';
 import { emptyCounts } from '../shared/store/rollups.ts';
 import { removeRunDocuments } from '../shared/store/runs.ts';
@@ -19,7 +19,7 @@ import {
   recordOutcome,
   tryPublish,
 } from '../shared/store/snapshots.ts';
-import { type ClusterCrawlDeps, type CrawlSettings, crawlCluster } from './crawl-cluster.ts';
+import { type ClusterCrawlDeps, type ClusterRun, type CrawlSettings, crawlCluster } from './crawl-cluster.ts';
 import { PreviousState } from './previous.ts';
 
 /**
@@ -37,7 +37,10 @@ import { PreviousState } from './previous.ts';
  */
 
 export interface RunSettings extends CrawlSettings {
+  /** Clusters collected at once (each holds its slot until it starts writing). */
   crawlConcurrency: number;
+  /** Clusters writing their documents at once (default 2). */
+  writeConcurrency?: number;
   leaseMs: number;
 }
 
@@ -50,6 +53,8 @@ export interface CrawlerDeps {
   crawlerId: string;
   onSession?: ClusterCrawlDeps['onSession'];
 }
+
+export const DEFAULT_WRITE_CONCURRENCY = 2;
 
 export function leaseKey(date: number, cluster: string): string {
   return `crawl:${date}:${cluster}`;
@@ -99,6 +104,7 @@ async function attemptCluster(
   date: number,
   name: string,
   entries: Map<string, RegistryEntry>,
+  writeTurn: ClusterRun['writeTurn'],
 ): Promise<'done' | 'busy' | 'skipped'> {
   const { db, redis, logger } = deps;
   if (await hasOutcome(db, date, name)) return 'skipped';
@@ -125,6 +131,7 @@ async function attemptCluster(
           run: lease.token,
           leaseSignal: lease.signal,
           assertLease: () => lease.assertHeld(),
+          writeTurn,
         },
       );
     }
@@ -208,24 +215,35 @@ export async function runCrawl(deps: CrawlerDeps, opts: RunOptions): Promise<Sna
 
   const previous = new PreviousState(db);
   const order = await crawlOrder(db, snap.expected, entries);
-  const limit = pLimit(deps.settings.crawlConcurrency);
+  // A cluster holds a collection slot until it gets a write slot: while one writes, the next is collected
+  // (the database and the crawler's network calls overlap instead of taking turns), and at most
+  // crawlConcurrency + writeConcurrency clusters' documents are in memory at once.
+  const collecting = new Semaphore(deps.settings.crawlConcurrency);
+  const writing = new Semaphore(deps.settings.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY);
   const pollMs = Math.min(1000, Math.max(100, Math.floor(deps.settings.leaseMs / 3)));
   for (;;) {
     const done = new Set((await listOutcomes(db, snap.date)).map((o) => o.name));
     const pending = order.filter((n) => !done.has(n));
     if (pending.length === 0) break;
     const results = await Promise.all(
-      pending.map((name) =>
-        limit(async () => {
-          if (opts.only && !opts.only.includes(name)) return 'busy' as const;
-          const r = await attemptCluster(deps, previous, snap.date, name, entries);
+      pending.map(async (name) => {
+        if (opts.only && !opts.only.includes(name)) return 'busy' as const;
+        const endCollecting = await collecting.acquire();
+        try {
+          const r = await attemptCluster(deps, previous, snap.date, name, entries, async (signal) => {
+            const endWriting = await writing.acquire(signal);
+            endCollecting();
+            return endWriting;
+          });
           if (r === 'done') {
             const p0 = Date.now();
             if (await tryPublish(db, snap.date)) log.info({ publishMs: Date.now() - p0 }, 'published');
           }
           return r;
-        }),
-      ),
+        } finally {
+          endCollecting();
+        }
+      }),
     );
     if (!results.includes('busy')) continue;
     if (opts.noWait) break;

@@ -14,6 +14,12 @@ export interface PropertyString {
 }
 
 function splitTop(text: string): string[] {
+  // Most property strings have no quotes: a plain split gives the same parts, without a string built per character.
+  if (!text.includes('"'))
+    return text
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '');
   const parts: string[] = [];
   let current = '';
   let quoted = false;

@@ -1,9 +1,11 @@
 /**
- * Crawl benchmark: `npm run bench:crawl -- --preset large [--latency 25] [--node-concurrency 4]
- * [--exporter-workers N]`.
+ * Crawl benchmark: `npm run bench:crawl -- --preset large [--runs N] [--latency 25] [--node-concurrency 4]
+ * [--crawl-concurrency 8] [--write-concurrency 2] [--skip-exporter] [--exporter-workers N] [--cpu-prof prefix]`.
  *
  * The simulator runs in a child process (so the peak RSS printed is the crawler's own), with the given
- * latency and concurrent requests per node. One full crawl into a fresh database, then, in the same run:
+ * latency and concurrent requests per node. One full crawl into a fresh database, then, in the same run
+ * (with --runs N, N such pairs, each from empty collections, and the median of their ratios, since one
+ * figure on a shared 2-core machine says little):
  * - baseline 1: bulk-inserting the same documents into an empty database, nothing else;
  * - baseline 2: the simulated network lower bound: per cluster, its cluster-wide calls then the busiest
  *   node's calls, each x latency / concurrency (clusters in parallel), the slowest cluster;
@@ -21,7 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Document } from 'mongodb';
 import type { CrawlSession } from '../../crawler/collect/session.ts';
-import { runCrawl } from '../../crawler/crawl-run.ts';
+import { DEFAULT_WRITE_CONCURRENCY, runCrawl } from '../../crawler/crawl-run.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { connectMongo } from '../../shared/db.ts';
 import { startLocalServices } from '../../shared/local-services/index.ts';
@@ -39,18 +41,36 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '42' },
     latency: { type: 'string', default: '25' },
     'node-concurrency': { type: 'string', default: '4' },
-    'crawl-concurrency': { type: 'string', default: '8' },
+    // STRATA_CRAWL_CONCURRENCY's default: with writing apart, more collectors only hold more documents in memory.
+    'crawl-concurrency': { type: 'string', default: '4' },
+    'write-concurrency': { type: 'string', default: String(DEFAULT_WRITE_CONCURRENCY) },
     // A what-if for the exporter round: this many gunicorn workers instead of the exporter's default one.
     'exporter-workers': { type: 'string' },
+    // Crawl and baseline pairs, each from empty collections: the ratio of every pair and their median.
+    runs: { type: 'string', default: '1' },
     // The exporter round adds minutes on large: leave it out when only Strata's figures are wanted.
     'skip-exporter': { type: 'boolean', default: false },
-    // Writes a V8 CPU profile of the crawler process covering the crawl only (open it in Chrome's DevTools).
+    // Writes V8 CPU profiles of the crawler and of the simulator covering the crawl only, as
+    // <prefix>.crawler.cpuprofile and <prefix>.simulator.cpuprofile (open them in Chrome's DevTools).
     'cpu-prof': { type: 'string' },
   },
 });
 const preset = values.preset as 'tiny' | 'small' | 'medium' | 'large';
 const latencyMs = Number(values.latency);
 const nodeConcurrency = Number(values['node-concurrency']);
+const runCount = Number(values.runs);
+for (const [flag, v] of [
+  ['--runs', runCount],
+  ['--latency', latencyMs],
+  ['--node-concurrency', nodeConcurrency],
+  ['--crawl-concurrency', Number(values['crawl-concurrency'])],
+  ['--write-concurrency', Number(values['write-concurrency'])],
+] as const) {
+  if (!Number.isInteger(v) || v < (flag === '--latency' ? 0 : 1)) {
+    process.stderr.write(`bench:crawl: ${flag} must be a whole number${flag === '--latency' ? '' : ' of 1 or more'}\n`);
+    process.exit(2);
+  }
+}
 
 interface Ready {
   type: 'ready';
@@ -95,138 +115,195 @@ try {
   await registerSimulated(db, vault, [...ready.clusters, ...ready.pbs]);
   const sessions = new Map<string, Map<string, number>>();
   let connections = 0;
-  const ask = <T>(type: string) =>
+  const ask = <T>(type: string, answer = type, extra: Record<string, unknown> = {}) =>
     new Promise<T>((resolve) => {
       const on = (m: { type: string }) => {
-        if (m.type !== type) return;
+        if (m.type !== answer) return;
         child.off('message', on);
         resolve(m as T);
       };
       child.on('message', on);
-      child.send({ type });
+      child.send({ type, ...extra });
     });
   const simCpu = async () => {
     const { cpu } = await ask<{ cpu: NodeJS.CpuUsage }>('cpu');
     return (cpu.user + cpu.system) / 1000;
   };
-  const machineBusyMs = () => {
+  // The machine's CPU time in ms from /proc/stat: busy (user, nice, system, irq, softirq) and stolen by the
+  // hypervisor for other guests (time this machine wanted a core and did not get one).
+  const machineCpu = () => {
     const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n');
     const f = cpu!.trim().split(/\s+/).slice(1).map(Number);
-    const idle = (f[3] ?? 0) + (f[4] ?? 0);
-    return ((f.reduce((a, b) => a + b, 0) - idle) * 1000) / 100;
+    const tick = (i: number) => ((f[i] ?? 0) * 1000) / 100;
+    return { busy: tick(0) + tick(1) + tick(2) + tick(5) + tick(6), steal: tick(7) };
   };
-  const profiler = values['cpu-prof'] ? new Session() : undefined;
-  if (profiler) {
-    profiler.connect();
-    await profiler.post('Profiler.enable');
-    await profiler.post('Profiler.start');
-  }
-  const simCpuBefore = await simCpu();
-  const busyBefore = machineBusyMs();
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const snap = await runCrawl(
-    {
-      db,
-      redis,
-      vault,
-      logger: createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn', 'bench'),
-      settings: {
-        clusterTimeoutMs: 600_000,
-        nodeConcurrency,
-        crawlConcurrency: Number(values['crawl-concurrency']),
-        leaseMs: 60_000,
-        agentTimeoutMs: 2000,
-        agentRefreshPercent: config.STRATA_AGENT_REFRESH_PERCENT,
+  const machineBusyMs = () => machineCpu().busy;
+  const measureOnce = async (run: number, date: number) => {
+    sessions.clear();
+    connections = 0;
+    const profiler = values['cpu-prof'] && run === 0 ? new Session() : undefined;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      await ask('profile-start', 'profile-started');
+    }
+    const simCpuBefore = await simCpu();
+    const busyBefore = machineBusyMs();
+    const stealBefore = machineCpu().steal;
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const snap = await runCrawl(
+      {
+        db,
+        redis,
+        vault,
+        logger: createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn', 'bench'),
+        settings: {
+          clusterTimeoutMs: 600_000,
+          nodeConcurrency,
+          crawlConcurrency: Number(values['crawl-concurrency']),
+          writeConcurrency: Number(values['write-concurrency']),
+          leaseMs: 60_000,
+          agentTimeoutMs: 2000,
+          agentRefreshPercent: config.STRATA_AGENT_REFRESH_PERCENT,
+        },
+        crawlerId: 'bench',
+        onSession: (name: string, s: CrawlSession) => {
+          sessions.set(name, new Map(s.callsByNode));
+          connections += s.stats().connections;
+        },
       },
-      crawlerId: 'bench',
-      onSession: (name: string, s: CrawlSession) => {
-        sessions.set(name, new Map(s.callsByNode));
-        connections += s.stats().connections;
-      },
-    },
-    { date: Math.floor(Date.now() / 1000), trigger: 'once' },
-  );
-  const wallMs = performance.now() - started;
-  if (profiler) {
-    const { profile } = await profiler.post('Profiler.stop');
-    writeFileSync(values['cpu-prof']!, JSON.stringify(profile));
-    profiler.disconnect();
-  }
-  const crawlerCpu = process.cpuUsage(cpuBefore);
-  const crawlerCpuMs = (crawlerCpu.user + crawlerCpu.system) / 1000;
-  const simCpuMs = (await simCpu()) - simCpuBefore;
-  const busyMs = machineBusyMs() - busyBefore;
-  // The process's peak resident set size so far (the baselines below run after this is read).
-  const peakRss = process.resourceUsage().maxRSS * 1024;
-  if (snap?.status !== 'complete')
-    throw new Error(
-      `crawl ended ${snap?.status}: ${JSON.stringify(snap?.clusters.filter((c) => !c.ok).map((c) => c.error))}`,
+      { date, trigger: 'once' },
     );
+    const wallMs = performance.now() - started;
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(`${values['cpu-prof']}.crawler.cpuprofile`, JSON.stringify(profile));
+      profiler.disconnect();
+      await ask('profile-stop', 'profile-stopped', { file: `${values['cpu-prof']}.simulator.cpuprofile` });
+    }
+    const crawlerCpu = process.cpuUsage(cpuBefore);
+    const crawlerCpuMs = (crawlerCpu.user + crawlerCpu.system) / 1000;
+    const simCpuMs = (await simCpu()) - simCpuBefore;
+    const busyMs = machineBusyMs() - busyBefore;
+    const stealMs = machineCpu().steal - stealBefore;
+    // The process's peak resident set size so far (the baselines below run after this is read).
+    const peakRss = process.resourceUsage().maxRSS * 1024;
+    if (snap?.status !== 'complete')
+      throw new Error(
+        `crawl ended ${snap?.status}: ${JSON.stringify(snap?.clusters.filter((c) => !c.ok).map((c) => c.error))}`,
+      );
 
-  const byEndpoint = new Map<string, number>();
-  let calls = 0;
-  for (const c of snap.clusters) {
-    calls += c.calls;
-    for (const [k, v] of Object.entries(c.callsByEndpoint)) byEndpoint.set(k, (byEndpoint.get(k) ?? 0) + v);
-  }
-  const t = snap.totals!;
-  const docsWritten = t.nodes + t.instances + t.disks + t.storages + t.backups + snap.clusters.length;
+    const byEndpoint = new Map<string, number>();
+    let calls = 0;
+    for (const c of snap.clusters) {
+      calls += c.calls;
+      for (const [k, v] of Object.entries(c.callsByEndpoint)) byEndpoint.set(k, (byEndpoint.get(k) ?? 0) + v);
+    }
+    const t = snap.totals!;
+    const docsWritten = t.nodes + t.instances + t.disks + t.storages + t.backups + snap.clusters.length;
 
-  // Baseline 1: the same documents, bulk-inserted into an empty database (with the store's indexes, as the
-  // crawl has them) with nothing else going on.
-  await ensureIndexes(baselineDb);
-  const all = new Map<string, Document[]>();
-  for (const name of INVENTORY)
-    all.set(
-      name,
-      await db
-        .collection(name)
-        .find({ date: snap.date }, { projection: { _id: 0 } })
-        .toArray(),
-    );
-  const insertBusyBefore = machineBusyMs();
-  const insertCpuBefore = process.cpuUsage();
-  const insertStart = performance.now();
-  for (const [name, docs] of all) {
-    for (let i = 0; i < docs.length; i += BATCH_SIZE)
-      await baselineDb.collection(name).insertMany(docs.slice(i, i + BATCH_SIZE), { ordered: false });
-  }
-  const insertMs = performance.now() - insertStart;
-  const insertCpu = process.cpuUsage(insertCpuBefore);
-  const insertCpuMs = (insertCpu.user + insertCpu.system) / 1000;
-  const insertBusyMs = machineBusyMs() - insertBusyBefore;
+    // Baseline 1: the same documents, bulk-inserted into an empty database (with the store's indexes, as the
+    // crawl has them) with nothing else going on.
+    await ensureIndexes(baselineDb);
+    const all = new Map<string, Document[]>();
+    for (const name of INVENTORY)
+      all.set(
+        name,
+        await db
+          .collection(name)
+          .find({ date: snap.date }, { projection: { _id: 0 } })
+          .toArray(),
+      );
+    const insertBusyBefore = machineBusyMs();
+    const insertStealBefore = machineCpu().steal;
+    const insertCpuBefore = process.cpuUsage();
+    const insertStart = performance.now();
+    for (const [name, docs] of all) {
+      for (let i = 0; i < docs.length; i += BATCH_SIZE)
+        await baselineDb.collection(name).insertMany(docs.slice(i, i + BATCH_SIZE), { ordered: false });
+    }
+    const insertMs = performance.now() - insertStart;
+    const insertCpu = process.cpuUsage(insertCpuBefore);
+    const insertCpuMs = (insertCpu.user + insertCpu.system) / 1000;
+    const insertBusyMs = machineBusyMs() - insertBusyBefore;
+    const insertStealMs = machineCpu().steal - insertStealBefore;
 
-  // Baseline 2: network lower bound with every cluster in parallel. The simulator counts cluster-wide calls
-  // against a cluster's first node; the cluster-wide round (resources) precedes the node calls.
-  let networkMs = 0;
-  const firstNode = new Map([...ready.clusters, ...ready.pbs].map((e) => [e.name, e.nodes[0] ?? '']));
-  for (const [name, perNode] of sessions) {
-    const calls = new Map(perNode);
-    const entry = firstNode.get(name) ?? '';
-    if (entry) calls.set(entry, (calls.get(entry) ?? 0) + (calls.get('') ?? 0));
-    if (entry) calls.delete('');
-    const busiest = Math.max(0, ...[...calls.values()].map((n) => Math.ceil(n / nodeConcurrency) * latencyMs));
-    networkMs = Math.max(networkMs, latencyMs + busiest);
-  }
+    // Baseline 2: network lower bound with every cluster in parallel. The simulator counts cluster-wide calls
+    // against a cluster's first node; the cluster-wide round (resources) precedes the node calls.
+    let networkMs = 0;
+    const firstNode = new Map([...ready.clusters, ...ready.pbs].map((e) => [e.name, e.nodes[0] ?? '']));
+    for (const [name, perNode] of sessions) {
+      const calls = new Map(perNode);
+      const entry = firstNode.get(name) ?? '';
+      if (entry) calls.set(entry, (calls.get(entry) ?? 0) + (calls.get('') ?? 0));
+      if (entry) calls.delete('');
+      const busiest = Math.max(0, ...[...calls.values()].map((n) => Math.ceil(n / nodeConcurrency) * latencyMs));
+      networkMs = Math.max(networkMs, latencyMs + busiest);
+    }
+
+    const out = [
+      `preset ${preset}: ${ready.clusters.length} PVE clusters, ${ready.summary.nodes} nodes, ${ready.summary.guests} guests, ${ready.pbs.length} PBS; latency ${latencyMs} ms, ${nodeConcurrency} concurrent requests per node, ${values['crawl-concurrency']} clusters collected and ${values['write-concurrency']} written at once`,
+      `crawl wall time            ${f(wallMs)}  (status ${snap.status})`,
+      `Proxmox calls              ${calls}  = ${(calls / ready.summary.guests).toFixed(3)} per guest`,
+      ...[...byEndpoint].sort((a, b) => b[1] - a[1]).map(([k, v]) => `  ${String(v).padStart(7)}  ${k}`),
+      `TLS connections opened     ${connections}  (${(calls / connections).toFixed(1)} calls per connection)`,
+      `documents written          ${docsWritten}  (instances ${t.instances}, disks ${t.disks}, backups ${t.backups}, storages ${t.storages}, nodes ${t.nodes})`,
+      `peak RSS (crawler)         ${(peakRss / 1024 / 1024).toFixed(0)} MB`,
+      `CPU during the crawl       crawler ${f(crawlerCpuMs)}, simulator ${f(simCpuMs)}, database and rest ${f(busyMs - crawlerCpuMs - simCpuMs)}, stolen ${f(stealMs)} (machine: ${os.cpus().length} cores)`,
+      `baseline: bulk insert      ${f(insertMs)}  (CPU: inserting process ${f(insertCpuMs)}, database and rest ${f(insertBusyMs - insertCpuMs)}, stolen ${f(insertStealMs)})`,
+      `baseline: network bound    ${f(networkMs)}`,
+      `sum of baselines           ${f(insertMs + networkMs)}  -> crawl is ${(wallMs / (insertMs + networkMs)).toFixed(2)}x (target <= 1.5x)`,
+      `HyperProxmox pattern       ${ready.summary.hyperCalls} calls = ${(ready.summary.hyperCalls / ready.summary.guests).toFixed(2)} per guest, serial at ${latencyMs} ms: ${f(ready.summary.hyperCalls * latencyMs)}`,
+      `database                   ${services?.mongo.describe ?? mongoUri.replace(/\/\/[^@]*@/, '//')}`,
+    ];
+    return {
+      wallMs,
+      insertMs,
+      networkMs,
+      ratio: wallMs / (insertMs + networkMs),
+      crawlerCpuMs,
+      simCpuMs,
+      dbCpuMs: busyMs - crawlerCpuMs - simCpuMs,
+      stealMs,
+      peakRss,
+      details: out,
+    };
+  };
 
   const f = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  const out = [
-    `preset ${preset}: ${ready.clusters.length} PVE clusters, ${ready.summary.nodes} nodes, ${ready.summary.guests} guests, ${ready.pbs.length} PBS; latency ${latencyMs} ms, ${nodeConcurrency} concurrent requests per node, ${values['crawl-concurrency']} clusters at once`,
-    `crawl wall time            ${f(wallMs)}  (status ${snap.status})`,
-    `Proxmox calls              ${calls}  = ${(calls / ready.summary.guests).toFixed(3)} per guest`,
-    ...[...byEndpoint].sort((a, b) => b[1] - a[1]).map(([k, v]) => `  ${String(v).padStart(7)}  ${k}`),
-    `TLS connections opened     ${connections}  (${(calls / connections).toFixed(1)} calls per connection)`,
-    `documents written          ${docsWritten}  (instances ${t.instances}, disks ${t.disks}, backups ${t.backups}, storages ${t.storages}, nodes ${t.nodes})`,
-    `peak RSS (crawler)         ${(peakRss / 1024 / 1024).toFixed(0)} MB`,
-    `CPU during the crawl       crawler ${f(crawlerCpuMs)}, simulator ${f(simCpuMs)}, database and rest ${f(busyMs - crawlerCpuMs - simCpuMs)} (machine: ${os.cpus().length} cores)`,
-    `baseline: bulk insert      ${f(insertMs)}  (CPU: inserting process ${f(insertCpuMs)}, database and rest ${f(insertBusyMs - insertCpuMs)})`,
-    `baseline: network bound    ${f(networkMs)}`,
-    `sum of baselines           ${f(insertMs + networkMs)}  -> crawl is ${(wallMs / (insertMs + networkMs)).toFixed(2)}x (target <= 1.5x)`,
-    `HyperProxmox pattern       ${ready.summary.hyperCalls} calls = ${(ready.summary.hyperCalls / ready.summary.guests).toFixed(2)} per guest, serial at ${latencyMs} ms: ${f(ready.summary.hyperCalls * latencyMs)}`,
-    `database                   ${services?.mongo.describe ?? mongoUri.replace(/\/\/[^@]*@/, '//')}`,
-  ];
-  process.stdout.write(`${out.join('\n')}\n`);
+  const runs: Awaited<ReturnType<typeof measureOnce>>[] = [];
+  for (let run = 0; run < runCount; run++) {
+    if (run > 0) {
+      // Each run starts from empty collections, as the first one did.
+      for (const name of [...INVENTORY, 'snapshots', 'snapshot_outcomes', 'snapshot_runs']) {
+        await db
+          .collection(name)
+          .drop()
+          .catch(() => {});
+      }
+      await ensureIndexes(db);
+      await baselineDb.dropDatabase();
+    }
+    const r = await measureOnce(run, Math.floor(Date.now() / 1000));
+    runs.push(r);
+    if (run === 0) process.stdout.write(`${r.details.join('\n')}\n`);
+    if (runCount > 1) {
+      process.stdout.write(
+        `run ${run + 1}/${runCount}: crawl ${f(r.wallMs)}, bulk insert ${f(r.insertMs)}, network ${f(r.networkMs)} -> ${r.ratio.toFixed(2)}x  (CPU: crawler ${f(r.crawlerCpuMs)}, simulator ${f(r.simCpuMs)}, database and rest ${f(r.dbCpuMs)}, stolen ${f(r.stealMs)})\n`,
+      );
+    }
+  }
+  const wallMs = runs[0]!.wallMs;
+  if (runCount > 1) {
+    const ratios = runs.map((r) => r.ratio).sort((a, b) => a - b);
+    const median = ratios[Math.floor(ratios.length / 2)]!;
+    const within = ratios.filter((x) => x <= 1.5).length;
+    process.stdout.write(
+      `ratio over ${runCount} runs           median ${median.toFixed(2)}x, min ${ratios[0]!.toFixed(2)}x, max ${ratios.at(-1)!.toFixed(2)}x; ${within} of ${runCount} within 1.5x; peak RSS ${(Math.max(...runs.map((r) => r.peakRss)) / 1024 / 1024).toFixed(0)} MB\n`,
+    );
+  }
 
   if (!values['skip-exporter']) {
     // The exporter gets the machine without the crawl's databases.

@@ -1,9 +1,12 @@
 /**
  * The simulator in a process of its own for the crawl benchmark, so the crawler's peak RSS is its own.
  * Started with fork(); sends `{type:'ready', clusters, pbs, summary}` (the truth stays here), stops on `stop`,
- * answers `cpu` and `counts` (requests per endpoint template, all clusters). Every PVE node has its own listener
+ * answers `cpu` and `counts` (requests per endpoint template, all clusters), and profiles its CPU between
+ * `profile-start` and `profile-stop`. Every PVE node has its own listener
  * too (endpoint.nodePorts), for the prometheus-pve-exporter round; the crawl uses the cluster listeners.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { storageOnNode } from '../../test/simulator/generate.ts';
 import { startSimulator } from '../../test/simulator/index.ts';
 
@@ -54,8 +57,22 @@ process.send?.({
 const stop = () => {
   sim.stop().finally(() => process.exit(0));
 };
-process.on('message', (m: { type: string }) => {
+// The crawl benchmark's --cpu-prof: a CPU profile of the simulator over the crawl only.
+const profiler = new Session();
+process.on('message', async (m: { type: string; file?: string }) => {
   if (m.type === 'stop') stop();
+  if (m.type === 'profile-start') {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+    process.send?.({ type: 'profile-started' });
+  }
+  if (m.type === 'profile-stop') {
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(m.file!, JSON.stringify(profile));
+    profiler.disconnect();
+    process.send?.({ type: 'profile-stopped' });
+  }
   if (m.type === 'cpu') process.send?.({ type: 'cpu', cpu: process.cpuUsage() });
   if (m.type === 'counts') process.send?.({ type: 'counts', counts: sim.counts() });
 });

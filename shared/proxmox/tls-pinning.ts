@@ -46,7 +46,8 @@ function caDescription(caPem: string): string {
 
 /** Checks a connected socket against a pin; returns the error to raise, or null when the peer is the pinned one. */
 export function checkPeer(socket: TLSSocket, pin: TlsPin, kind: ProxmoxKind, host: string): TlsPinMismatchError | null {
-  const actual = socket.getPeerCertificate()?.fingerprint256 ?? '';
+  // The X509 object's fingerprint is computed natively; getPeerCertificate() builds a JS object of every field.
+  const actual = socket.getPeerX509Certificate()?.fingerprint256 ?? '';
   const who = `${PRODUCT_NAME[kind]} at ${host}`;
   if (pin.fingerprint !== undefined && !fingerprintsEqual(actual, pin.fingerprint)) {
     const expected = normalizeFingerprint(pin.fingerprint);

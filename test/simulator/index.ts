@@ -3,13 +3,14 @@
  * node) serving a generated
  * estate with Proxmox's response shapes, auth rules, errors, tasks and faults. See README.md in this folder.
  */
+
+import type { Semaphore } from '../../shared/semaphore.ts';
 import { advanceEstate } from './advance.ts';
 import { AuthRealm } from './auth.ts';
 import { makeCertificate, type SimCertificate } from './certs.ts';
 import type { EstateTruth, Preset, StorageTruth } from './estate.ts';
 import { type Fault, FaultRegistry, type FaultTarget } from './faults.ts';
 import { generateEstate } from './generate.ts';
-import type { Semaphore } from './http/semaphore.ts';
 import { createRequestHandler, Listener } from './http/server.ts';
 import { pbsRoutes } from './pbs/routes.ts';
 import { isPreset } from './presets.ts';

@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Semaphore } from '../../shared/semaphore.ts';
 import type { AuthRealm, Principal } from './auth.ts';
 import type { FaultRegistry } from './faults.ts';
 import type { Args } from './http/params.ts';
 import type { Router } from './http/router.ts';
-import type { Semaphore } from './http/semaphore.ts';
 
 export interface ResolvedOptions {
   latencyMs: number;

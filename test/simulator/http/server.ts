@@ -3,11 +3,11 @@ import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { gzipSync } from 'node:zlib';
+import { Semaphore } from '../../../shared/semaphore.ts';
 import { authenticatePbs, authenticatePve, type Principal } from '../auth.ts';
 import type { EndpointCore, RouteCtx } from '../runtime.ts';
 import { AuthError, HttpError } from './errors.ts';
 import { validatePveParams } from './params.ts';
-import { Semaphore } from './semaphore.ts';
 
 const PREFIX = '/api2/json';
 const MAX_BODY = 64 * 1024;
