@@ -21,6 +21,7 @@ export function runSettings(config: Config): RunSettings {
     clusterTimeoutMs: config.STRATA_CLUSTER_TIMEOUT_MS,
     nodeConcurrency: config.STRATA_NODE_CONCURRENCY,
     crawlConcurrency: config.STRATA_CRAWL_CONCURRENCY,
+    writeConcurrency: config.STRATA_WRITE_CONCURRENCY,
     leaseMs: config.STRATA_LEASE_MS,
     agentTimeoutMs: config.STRATA_AGENT_TIMEOUT_MS,
     agentRefreshPercent: config.STRATA_AGENT_REFRESH_PERCENT,

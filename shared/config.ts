@@ -129,7 +129,16 @@ export const settings = {
     default: '*/15 * * * *',
     schema: z.string().regex(/^\S+(\s+\S+){4,5}$/, 'must be a cron expression of 5 or 6 fields'),
   },
-  STRATA_CRAWL_CONCURRENCY: { doc: 'Clusters crawled at once by one process.', default: '4', schema: int(1, 64) },
+  STRATA_CRAWL_CONCURRENCY: {
+    doc: 'Clusters collected at once by one process (a collected cluster keeps its place until it starts writing).',
+    default: '4',
+    schema: int(1, 64),
+  },
+  STRATA_WRITE_CONCURRENCY: {
+    doc: 'Clusters writing their documents to the database at once, per process, while the next ones are collected.',
+    default: '2',
+    schema: int(1, 16),
+  },
   STRATA_NODE_CONCURRENCY: { doc: 'Concurrent requests per Proxmox node.', default: '4', schema: int(1, 32) },
   STRATA_CLUSTER_TIMEOUT_MS: {
     doc: "Time budget of one cluster's crawl.",

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCrawl } from '../../crawler/crawl-run.ts';
+import { type RunSettings, runCrawl } from '../../crawler/crawl-run.ts';
 import {
   type BackupDoc,
   backupDoc,
@@ -25,9 +25,9 @@ import { register, type TestCrawler, testCrawler } from './support.ts';
 
 let date = 1_800_000_000;
 
-async function crawlAndCompare(preset: 'small' | 'medium', seed: number) {
+async function crawlAndCompare(preset: 'small' | 'medium', seed: number, settings: Partial<RunSettings> = {}) {
   const sim = await startSimulator({ preset, seed });
-  const c = await testCrawler();
+  const c = await testCrawler(settings);
   try {
     await register(c.db, c.vault, [...sim.clusters, ...sim.pbs]);
     const d = date++;
@@ -224,6 +224,12 @@ describe('crawl of the simulated estate', () => {
     }
     await r.sim.stop();
     sim = undefined;
+  }, 120_000);
+
+  it('stores the same with one cluster collected and one written at a time (the slots hand over)', async () => {
+    const r = await crawlAndCompare('small', 8, { crawlConcurrency: 1, writeConcurrency: 1 });
+    expect(r.snap.clusters.every((o) => o.ok)).toBe(true);
+    await r.sim.stop();
   }, 120_000);
 
   it('stores the medium estate exactly as the simulator holds it', async () => {
