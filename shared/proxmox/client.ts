@@ -240,7 +240,7 @@ export class ProxmoxClient {
     for (const limit of this.#limiters.values()) limit.concurrency = n;
     const old = this.#agent;
     this.#agent = this.newAgent();
-    this.#retired.push(old.close());
+    this.#retired.push(old.close().catch(() => {}));
   }
 
   /** `host:port` of the host calls currently go to. */
