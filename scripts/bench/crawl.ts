@@ -54,7 +54,7 @@ const OPTIONS = {
   'cpu-prof': { type: 'string' },
 } as const;
 
-const parsed = (() => {
+const { values } = (() => {
   try {
     return parseArgs({ options: OPTIONS });
   } catch (e) {
@@ -62,7 +62,6 @@ const parsed = (() => {
     process.exit(2);
   }
 })();
-const { values } = parsed;
 const PRESETS = ['tiny', 'small', 'medium', 'large'] as const;
 const preset = values.preset as (typeof PRESETS)[number];
 if (!PRESETS.includes(preset)) {
@@ -150,7 +149,6 @@ try {
     const tick = (i: number) => ((f[i] ?? 0) * 1000) / 100;
     return { busy: tick(0) + tick(1) + tick(2) + tick(5) + tick(6), steal: tick(7) };
   };
-  const machineBusyMs = () => machineCpu().busy;
   const measureOnce = async (run: number, date: number) => {
     sessions.clear();
     connections = 0;
@@ -162,8 +160,7 @@ try {
       await ask('profile-start', 'profile-started');
     }
     const simCpuBefore = await simCpu();
-    const busyBefore = machineBusyMs();
-    const stealBefore = machineCpu().steal;
+    const machineBefore = machineCpu();
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const snap = await runCrawl(
@@ -199,8 +196,9 @@ try {
     const crawlerCpu = process.cpuUsage(cpuBefore);
     const crawlerCpuMs = (crawlerCpu.user + crawlerCpu.system) / 1000;
     const simCpuMs = (await simCpu()) - simCpuBefore;
-    const busyMs = machineBusyMs() - busyBefore;
-    const stealMs = machineCpu().steal - stealBefore;
+    const machineAfter = machineCpu();
+    const busyMs = machineAfter.busy - machineBefore.busy;
+    const stealMs = machineAfter.steal - machineBefore.steal;
     // The process's peak resident set size so far (the baselines below run after this is read).
     const peakRss = process.resourceUsage().maxRSS * 1024;
     if (snap?.status !== 'complete')
@@ -229,8 +227,7 @@ try {
           .find({ date: snap.date }, { projection: { _id: 0 } })
           .toArray(),
       );
-    const insertBusyBefore = machineBusyMs();
-    const insertStealBefore = machineCpu().steal;
+    const insertMachineBefore = machineCpu();
     const insertCpuBefore = process.cpuUsage();
     const insertStart = performance.now();
     for (const [name, docs] of all) {
@@ -240,8 +237,9 @@ try {
     const insertMs = performance.now() - insertStart;
     const insertCpu = process.cpuUsage(insertCpuBefore);
     const insertCpuMs = (insertCpu.user + insertCpu.system) / 1000;
-    const insertBusyMs = machineBusyMs() - insertBusyBefore;
-    const insertStealMs = machineCpu().steal - insertStealBefore;
+    const insertMachineAfter = machineCpu();
+    const insertBusyMs = insertMachineAfter.busy - insertMachineBefore.busy;
+    const insertStealMs = insertMachineAfter.steal - insertMachineBefore.steal;
 
     // Baseline 2: network lower bound with every cluster in parallel. The simulator counts cluster-wide calls
     // against a cluster's first node; the cluster-wide round (resources) precedes the node calls.
